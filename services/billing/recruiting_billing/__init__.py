@@ -1,0 +1,1 @@
+"""The billing service: owns license packages, billing profiles, subscriptions, invoices, credit notes, payments, reminders."""

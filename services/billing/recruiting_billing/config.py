@@ -1,0 +1,5 @@
+from recruiting_shared.config import Settings
+
+
+class BillingSettings(Settings):
+    service_name: str = "billing"

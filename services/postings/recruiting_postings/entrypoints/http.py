@@ -1,0 +1,5 @@
+"""HTTP endpoints of the postings service, mounted under /api/ by the gateway."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

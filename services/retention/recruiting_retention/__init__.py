@@ -1,0 +1,1 @@
+"""The retention service: owns retention policies, the deletion schedule, legal holds, the erasure log."""
