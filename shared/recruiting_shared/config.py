@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     outbox_poll_seconds: float = 2.0
     log_level: str = "INFO"
+    auth_jwks_url: str = Field("http://127.0.0.1:8101/api/auth/jwks.json", description="where access tokens' keys are")
 
     @property
     def database(self) -> str:

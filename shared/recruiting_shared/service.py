@@ -29,6 +29,7 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from . import db, metrics
+from .auth import TokenVerifier
 from .config import Settings
 from .correlation import correlation_id
 from .logs import configure_logging
@@ -109,6 +110,7 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
 
     app = FastAPI(title=f"{definition.name} service", description=definition.description, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.token_verifier = TokenVerifier(settings.auth_jwks_url)
     install_problem_handlers(app)
     _install_request_context(app)
     app.include_router(_operations_router(definition.name, runtime))
