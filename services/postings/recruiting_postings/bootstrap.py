@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from recruiting_shared.service import ServiceDefinition, create_app, run
 
 from .config import PostingsSettings
+from .entrypoints.closing_loop import close_due_postings_forever
 from .entrypoints.consumers import CONSUMERS
 from .entrypoints.http import router
 
@@ -21,6 +22,7 @@ def build_app(settings: PostingsSettings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[router],
             consumers=CONSUMERS,
+            background=[close_due_postings_forever],
             description="Owns job postings (draft / published / closed), the public job board, each company's posting quota.",
         )
     )
