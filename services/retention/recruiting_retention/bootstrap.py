@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from recruiting_shared.service import ServiceDefinition, create_app, run
 
 from .config import RetentionSettings
+from .entrypoints.background import sweeper
 from .entrypoints.consumers import CONSUMERS
 from .entrypoints.http import router
 
@@ -21,6 +22,7 @@ def build_app(settings: RetentionSettings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[router],
             consumers=CONSUMERS,
+            background=[sweeper],
             description="Owns retention policies, the deletion schedule, legal holds, the erasure log.",
         )
     )

@@ -1,0 +1,1 @@
+"""asyncpg repositories and the service's metrics."""

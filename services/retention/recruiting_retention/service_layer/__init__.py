@@ -1,0 +1,1 @@
+"""Handlers: events in, schedule and erasures out; company requests (policy, holds, reads)."""
