@@ -62,7 +62,7 @@ class RetentionRepository:
 
     async def lock_policy(self, *, company_id: UUID) -> None:
         """Serialises policy changes of one company with each other (two admins saving at once)."""
-        await self.conn.execute("SELECT pg_advisory_xact_lock(7311604, hashtext($1::text))", company_id)
+        await self.conn.execute("SELECT pg_advisory_xact_lock(7311604, hashtext($1::uuid::text))", company_id)
 
     # --- applications ----------------------------------------------------------------------------------------------
     async def lock_application(self, *, application_id: UUID, company_id: UUID) -> TrackedApplication:
@@ -160,6 +160,9 @@ class RetentionRepository:
                ON CONFLICT (posting_id) DO UPDATE SET closed_at = least(closed_postings.closed_at, excluded.closed_at)""",
             posting_id, company_id, closed_at,
         )
+
+    async def posting_closed_at(self, *, posting_id: UUID) -> datetime | None:
+        return await self.conn.fetchval("SELECT closed_at FROM closed_postings WHERE posting_id = $1", posting_id)
 
     # --- legal holds -----------------------------------------------------------------------------------------------
     async def add_hold(self, *, hold_id: UUID, application_id: UUID, company_id: UUID, reason: str,

@@ -3,6 +3,7 @@ and saves, inside the consumer's inbox transaction (so a redelivered event chang
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from recruiting_shared.events import (
@@ -90,5 +91,8 @@ async def _lock(repo: RetentionRepository, event) -> TrackedApplication:
 async def _save(repo: RetentionRepository, tracked: TrackedApplication, facts: ApplicationFacts) -> None:
     if not tracked.schedule_is_open:
         return  # erased or being erased: a late fact changes nothing
+    if facts.posting_id is not None and facts.posting_closed_at is None:
+        # The first event naming the posting may come after the posting closed.
+        facts = replace(facts, posting_closed_at=await repo.posting_closed_at(posting_id=facts.posting_id))
     policy = await repo.policy(company_id=facts.company_id)
     await repo.save_facts(facts, deadline(facts, policy))
