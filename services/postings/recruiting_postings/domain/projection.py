@@ -52,7 +52,7 @@ def encode(document: Any) -> bytes:
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value is not None else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def _json_default(value: object) -> str:
