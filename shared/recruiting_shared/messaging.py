@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,26 @@ async def declare_topology(broker: RabbitBroker, settings: Settings, consumers: 
         await dlq.bind(dlx, routing_key=queue.name)
 
 
+async def connect_with_retry(broker: RabbitBroker, settings: Settings, consumers: Iterable[Consumer]) -> None:
+    """Keep trying until the broker answers, then declare the topology; afterwards the robust connection reconnects
+    (and re-declares) on its own."""
+    delay = 0.5
+    while True:
+        try:
+            await broker.start()
+            await declare_topology(broker, settings, consumers)
+            log.info("broker connected")
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("broker not reachable yet", extra={"error_type": type(exc).__name__})
+            with suppress(Exception):
+                await broker.stop()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 async def _raw_body(message: Any) -> bytes:
     return message.body
 
@@ -129,6 +150,7 @@ def register_consumer(
     consumer.queue_name = queue.name
     catalog = {model.event_type: model for model in consumer.handlers}
     inbox_name = f"{settings.service_name}.{consumer.name}"
+    in_order = asyncio.Lock()
 
     async def dead_letter(message: RabbitMessage, reason: str) -> None:
         log.error("message dead-lettered", extra={"consumer": inbox_name, "reason": reason})
@@ -154,6 +176,9 @@ def register_consumer(
 
     @broker.subscriber(
         queue,
+        # aio-pika hands each prefetched message to its own task; one message in flight keeps the order per queue
+        # (and so per aggregate). Throughput comes from one queue per consumer, not from parallelism inside one.
+        channel=Channel(prefetch_count=1, publisher_confirms=True, on_return_raises=True),
         ack_policy=AckPolicy.MANUAL,
         no_reply=True,
         decoder=_raw_body,
@@ -161,6 +186,12 @@ def register_consumer(
         description=f"{settings.service_name} consumes: {', '.join(consumer.event_types())}",
     )
     async def consume(body: bytes, message: RabbitMessage) -> None:
+        # Prefetch 1 should make this redundant, but RabbitMQ 3.10 hands out a second message right after it
+        # dead-letters one at the delivery limit; the lock keeps processing strictly one at a time, in arrival order.
+        async with in_order:
+            await _consume(body, message)
+
+    async def _consume(body: bytes, message: RabbitMessage) -> None:
         try:
             envelope, data = parse_event(body, catalog)
         except (InvalidEvent, UnknownEventType) as exc:

@@ -34,7 +34,7 @@ from .config import Settings
 from .correlation import correlation_id
 from .logs import configure_logging
 from .mailer import Mailer
-from .messaging import Consumer, create_broker, declare_topology, publish_envelope, register_consumer
+from .messaging import Consumer, connect_with_retry, create_broker, publish_envelope, register_consumer
 from .outbox import Outbox, OutboxRelay
 from .problems import install_problem_handlers
 
@@ -131,24 +131,9 @@ async def _prepare_database(settings: Settings, migrations: Path) -> None:
 
 
 async def _connect_broker(runtime: Runtime, consumers: list[Consumer]) -> None:
-    """Keep trying until the broker answers; afterwards the robust connection reconnects on its own."""
-    delay = 0.5
-    while True:
-        try:
-            await runtime.broker.start()
-            await declare_topology(runtime.broker, runtime.settings, consumers)
-            break
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("broker not reachable yet", extra={"error_type": type(exc).__name__})
-            with suppress(Exception):
-                await runtime.broker.stop()
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5)
+    await connect_with_retry(runtime.broker, runtime.settings, consumers)
     runtime.broker_ready.set()
     metrics.broker_connected.set(1)
-    log.info("broker connected")
 
 
 def _install_request_context(app: FastAPI) -> None:

@@ -70,3 +70,17 @@ async def operator_session(auth_url: str, email: str, password: str) -> Session:
     session = await login(auth_url, email, password)
     assert session.company_id is None, "not an operator account"
     return session
+
+
+async def auth_database(process) -> "asyncpg.Connection":
+    """A connection to the auth process's own database (for auth's own tests: expiring a token, reading keys)."""
+    import asyncpg
+
+    server = process.env["POSTGRES_URL"].rstrip("/")
+    return await asyncpg.connect(f"{server}/{process.env['DATABASE_NAME']}")
+
+
+def client_address(n: int) -> dict[str, str]:
+    """A distinct client address per test (uvicorn trusts X-Forwarded-For from 127.0.0.1, as behind the gateway),
+    so per-address rate limits of one test do not spill into another."""
+    return {"X-Forwarded-For": f"198.51.100.{n}"}

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import httpx
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 class ServiceProcess:
-    def __init__(self, service: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, service: str, env: dict[str, str], log_path: Path, *, module: str | None = None) -> None:
         self.service = service
+        self.module = module or f"recruiting_{service}.bootstrap"
         self.env = env
         self.port = int(env["PORT"])
         self.log_path = log_path
@@ -29,8 +32,8 @@ class ServiceProcess:
     def start(self) -> "ServiceProcess":
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", f"recruiting_{self.service}.bootstrap"],
-            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", self.module],
+            env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT,
         )
         return self
 

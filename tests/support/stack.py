@@ -76,9 +76,9 @@ class Stack:
         for consumer in consumers:
             self.track_queue(settings, consumer)
 
-    def service(self, service: str, **env_overrides: str) -> ServiceProcess:
+    def service(self, service: str, *, module: str | None = None, **env_overrides: str) -> ServiceProcess:
         env = self.env(service, **env_overrides)
-        process = ServiceProcess(service, env, self.workdir / f"{service}-{env['PORT']}.log")
+        process = ServiceProcess(service, env, self.workdir / f"{service}-{env['PORT']}.log", module=module)
         self.processes.append(process)
         return process.start()
 
