@@ -3,27 +3,37 @@
 from pathlib import Path
 
 from fastapi import FastAPI
-from recruiting_shared.service import ServiceDefinition, create_app, run
+from recruiting_shared.service import Runtime, ServiceDefinition, create_app, run
 
 from .config import BillingSettings
-from .entrypoints.consumers import CONSUMERS
+from .entrypoints.consumers import consumers
 from .entrypoints.http import router
+from .service_layer.context import BillingContext, Clock
+from .service_layer.daily import daily_loop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_app(settings: BillingSettings | None = None) -> FastAPI:
+def build_app(settings: BillingSettings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or BillingSettings()
-    return create_app(
+    context = BillingContext.create(settings, clock)
+
+    async def billing_daily_run(runtime: Runtime) -> None:
+        await daily_loop(lambda: runtime.pool, context)
+
+    app = create_app(
         ServiceDefinition(
             name="billing",
             settings=settings,
             migrations=MIGRATIONS,
             routers=[router],
-            consumers=CONSUMERS,
+            consumers=consumers(context),
+            background=[billing_daily_run],
             description="Owns license packages, billing profiles, subscriptions, invoices, credit notes, payments, reminders.",
         )
     )
+    app.state.billing = context
+    return app
 
 
 def main() -> None:
