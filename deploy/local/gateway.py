@@ -42,7 +42,7 @@ def render(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
 
 
-def main_config(prefix: Path, temp: Path) -> str:
+def main_config(prefix: Path, temp: Path, error_log: Path) -> str:
     """The main context around the gateway's http content: nginx writes below `prefix`, request bodies below
     `temp`."""
     lines = [
@@ -50,7 +50,7 @@ def main_config(prefix: Path, temp: Path) -> str:
         "daemon off;",
         "worker_processes 1;",
         f"pid {prefix / 'nginx.pid'};",
-        f"error_log {prefix / 'logs' / 'error.log'} warn;",
+        f"error_log {error_log} warn;",
         "events { worker_connections 512; }",
         "http {",
         f"    client_body_temp_path {temp / 'body'};",
@@ -97,6 +97,7 @@ class NginxGateway:
 
     config: GatewayConfig
     prefix: Path
+    error_log: Path | None = None  # default: <prefix>/logs/error.log
     nginx: str = field(default_factory=lambda: find_nginx())
     process: subprocess.Popen | None = None
     temp: Path | None = None
@@ -107,7 +108,7 @@ class NginxGateway:
         self.config.access_log.parent.mkdir(parents=True, exist_ok=True)
         (self.prefix / "conf" / "gateway.conf").write_text(render(TEMPLATE.read_text(), self.config.values()))
         main = self.prefix / "conf" / "nginx.conf"
-        main.write_text(main_config(self.prefix.resolve(), self._temp_dir()))
+        main.write_text(main_config(self.prefix.resolve(), self._temp_dir(), self.error_log_path))
         return main
 
     def _temp_dir(self) -> Path:
@@ -173,10 +174,13 @@ class NginxGateway:
         if self.temp is not None:
             shutil.rmtree(self.temp, ignore_errors=True)
 
+    @property
+    def error_log_path(self) -> Path:
+        return (self.error_log or self.prefix / "logs" / "error.log").resolve()
+
     def error_log_tail(self, lines: int = 20) -> str:
-        path = self.prefix / "logs" / "error.log"
         try:
-            return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+            return "\n".join(self.error_log_path.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
 
