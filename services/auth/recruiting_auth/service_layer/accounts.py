@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from recruiting_shared.auth import Principal
 from recruiting_shared.events import CompanyRegistered
+from recruiting_shared.problems import Unauthorized
 
 from ..adapters import emails
 from ..adapters import repository as repo
@@ -102,7 +103,8 @@ async def me(principal: Principal, auth: Auth) -> Me:
     async with auth.pool.acquire() as conn:
         user = await repo.user_by_id(conn, principal.user_id)
         if user is None or not user.can_log_in:
-            raise UserNotFound()
+            # Deleted since the token was issued: the token no longer stands for anyone.
+            raise Unauthorized("The access token is not valid.")
         company = await repo.get_company(conn, user.company_id) if user.company_id else None
     return Me(user, company)
 

@@ -6,6 +6,7 @@ revoked, so the thief and the user both have to log in again, and the thief cann
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from ..domain.errors import InvalidCredentials, InvalidRefreshToken, RateLimited
 from ..domain.model import User, normalize_email
 from ..domain.tokens import hash_token, new_token
 from .context import Auth
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,20 +77,30 @@ async def clear_login_failures(email: str, auth: Auth) -> None:
 
 async def refresh(token: str, auth: Auth) -> TokenPair:
     token_hash = hash_token(token)
-    async with auth.pool.acquire() as conn, conn.transaction():
-        stored = await repo.refresh_token(conn, token_hash)
-        if stored is None:
-            raise InvalidRefreshToken()
-        if not await repo.mark_refresh_token_rotated(conn, token_hash):
-            lost_race = stored["revoked_at"] is None and stored["expires_at"] > datetime.now(UTC)
-            if stored["rotated_at"] is not None or lost_race:
-                # Used before, or used twice at the same moment: a copy exists, treat it as theft.
-                await repo.revoke_family(conn, stored["family_id"])
-            raise InvalidRefreshToken()
-        user = await repo.user_by_id(conn, stored["user_id"])
-        if user is None or not user.can_log_in:
-            raise InvalidRefreshToken()
-        return await issue_pair(conn, user, auth, family_id=stored["family_id"])
+    async with auth.pool.acquire() as conn:
+        async with conn.transaction():
+            pair = await _rotate(conn, token_hash, auth)
+    if pair is None:
+        # Raised after the commit: a revoked family must stay revoked.
+        raise InvalidRefreshToken()
+    return pair
+
+
+async def _rotate(conn: asyncpg.Connection, token_hash: bytes, auth: Auth) -> TokenPair | None:
+    stored = await repo.refresh_token(conn, token_hash)
+    if stored is None:
+        return None
+    if not await repo.mark_refresh_token_rotated(conn, token_hash):
+        lost_race = stored["revoked_at"] is None and stored["expires_at"] > datetime.now(UTC)
+        if stored["rotated_at"] is not None or lost_race:
+            # Used before, or used twice at the same moment: a copy exists, treat it as theft.
+            await repo.revoke_family(conn, stored["family_id"])
+            log.warning("refresh token reused, family revoked", extra={"user_id": str(stored["user_id"])})
+        return None
+    user = await repo.user_by_id(conn, stored["user_id"])
+    if user is None or not user.can_log_in:
+        return None
+    return await issue_pair(conn, user, auth, family_id=stored["family_id"])
 
 
 async def log_out(token: str, auth: Auth) -> None:

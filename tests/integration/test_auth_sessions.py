@@ -1,0 +1,98 @@
+"""Refresh-token rotation with reuse detection, logout, and signing-key rotation that logs nobody out."""
+
+from __future__ import annotations
+
+import httpx
+import pytest_asyncio
+import jwt
+from recruiting_shared.auth import TokenVerifier
+
+from tests.support.auth_helpers import login, operator_session, signup_company
+
+OPERATOR_EMAIL = "keys-operator@example.com"
+OPERATOR_PASSWORD = "operator-password-for-key-tests-3"
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def auth(stack):
+    process = stack.service("auth")
+    await process.wait_ready()
+    yield process
+    process.stop()
+
+
+async def post(url: str, path: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=url) as client:
+        return await client.post(path, json=body, headers=headers)
+
+
+async def me(url: str, access_token: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=url) as client:
+        return await client.get("/api/auth/me", headers={"Authorization": f"Bearer {access_token}"})
+
+
+async def test_refresh_rotates_and_the_reuse_of_an_old_token_revokes_the_family(auth):
+    session = await signup_company(auth.url)
+    first = await post(auth.url, "/api/auth/token/refresh", {"refresh_token": session.refresh_token})
+    assert first.status_code == 200
+    pair = first.json()
+    assert pair["refresh_token"] != session.refresh_token
+    assert (await me(auth.url, pair["access_token"])).json()["user_id"] == session.user_id
+    second = await post(auth.url, "/api/auth/token/refresh", {"refresh_token": pair["refresh_token"]})
+    assert second.status_code == 200
+
+    # The first token again: someone kept a copy. The whole chain dies, including the newest token.
+    replayed = await post(auth.url, "/api/auth/token/refresh", {"refresh_token": session.refresh_token})
+    assert replayed.status_code == 401 and replayed.json()["type"].endswith("/invalid-refresh-token")
+    newest = await post(auth.url, "/api/auth/token/refresh", {"refresh_token": second.json()["refresh_token"]})
+    assert newest.status_code == 401
+    # Another login of the same user is another family and lives on.
+    other = await login(auth.url, session.email, session.password)
+    assert (await post(auth.url, "/api/auth/token/refresh", {"refresh_token": other.refresh_token})).status_code == 200
+
+
+async def test_logout_ends_that_login_only(auth):
+    session = await signup_company(auth.url)
+    other = await login(auth.url, session.email, session.password)
+    assert (await post(auth.url, "/api/auth/logout", {"refresh_token": session.refresh_token})).status_code == 204
+    assert (await post(auth.url, "/api/auth/logout", {"refresh_token": session.refresh_token})).status_code == 204
+    assert (await post(auth.url, "/api/auth/token/refresh", {"refresh_token": session.refresh_token})).status_code == 401
+    assert (await post(auth.url, "/api/auth/token/refresh", {"refresh_token": other.refresh_token})).status_code == 200
+
+
+async def test_key_rotation_publishes_the_new_key_first_and_logs_nobody_out(stack):
+    """Two instances on one database: one publishes new keys an hour ahead, the other at once."""
+    env = {"database": "auth_keys", "BOOTSTRAP_OPERATOR_EMAIL": OPERATOR_EMAIL,
+           "BOOTSTRAP_OPERATOR_PASSWORD": OPERATOR_PASSWORD}
+    patient = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="3600", **env)
+    await patient.wait_ready()
+    eager = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="0", **env)
+    await eager.wait_ready()
+    try:
+        user = await signup_company(patient.url)
+        old_kid = jwt.get_unverified_header(user.access_token)["kid"]
+        operator = await operator_session(patient.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+        assert (await post(patient.url, "/api/auth/keys/rotate", {}, user.headers)).status_code == 403
+
+        scheduled = await post(patient.url, "/api/auth/keys/rotate", {}, operator.headers)
+        assert scheduled.status_code == 202
+        pending_kid = scheduled.json()["kid"]
+        async with httpx.AsyncClient(base_url=patient.url) as client:
+            published = {key["kid"] for key in (await client.get("/api/auth/jwks.json")).json()["keys"]}
+        assert published == {old_kid, pending_kid}, "the new key is published before it signs"
+        still_old = await login(patient.url, user.email, user.password)
+        assert jwt.get_unverified_header(still_old.access_token)["kid"] == old_kid
+
+        rotated = await post(eager.url, "/api/auth/keys/rotate", {}, operator.headers)
+        new_kid = rotated.json()["kid"]
+        fresh = await login(eager.url, user.email, user.password)
+        assert jwt.get_unverified_header(fresh.access_token)["kid"] == new_kid
+
+        verifier = TokenVerifier(f"{eager.url}/api/auth/jwks.json")
+        for token in (user.access_token, fresh.access_token):
+            assert str((await verifier.verify(token)).user_id) == user.user_id
+            assert (await me(eager.url, token)).status_code == 200
+        assert (await post(eager.url, "/api/auth/token/refresh", {"refresh_token": user.refresh_token})).status_code == 200
+    finally:
+        patient.stop()
+        eager.stop()
