@@ -45,6 +45,14 @@ async def wait_until(conn: asyncpg.Connection, query: str, expected, *, timeout:
         await asyncio.sleep(0.2)
 
 
+async def tap_has_every_application(tap: EventTap, application_ids: set[str], *, timeout: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while {e["data"]["application_id"] for e in tap.received} != application_ids:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{len(tap.received)} commands seen, not every application after {timeout}s")
+        await asyncio.sleep(0.1)
+
+
 async def test_a_sweeper_killed_midway_and_restarted_issues_every_erasure_once(stack):
     env = dict(database="retention_sweepers", RETENTION_SWEEP_SECONDS="0.2", RETENTION_SWEEP_BATCH="25",
                RETENTION_CONFIRM_SECONDS="600")
@@ -70,7 +78,7 @@ async def test_a_sweeper_killed_midway_and_restarted_issues_every_erasure_once(s
             await first.wait_ready()
             await wait_until(conn, "SELECT count(*) FROM tracked_applications WHERE erasure_issued_at IS NULL", 0)
             await wait_until(conn, "SELECT count(*) FROM outbox WHERE published_at IS NULL", 0)
-            await tap.wait_for(lambda e: True, count=APPLICATIONS, timeout=60)
+            await tap_has_every_application(tap, {str(a.application_id) for a in applications})
 
         commands = [json.loads(r["envelope"]) for r in
                     await conn.fetch("SELECT envelope FROM outbox WHERE event_type = 'retention.erasure_due'")]
