@@ -53,10 +53,10 @@ async def open_posting(stack, process, company_id: str | None = None, **fields) 
     return posting_id, company_id
 
 
-def applicant_fields(posting_id: str, **overrides) -> dict[str, str]:
+def applicant_fields(posting: str, **overrides) -> dict[str, str]:
     marker = uuid.uuid4().hex[:8]
     fields = {
-        "posting_id": posting_id, "first_name": f"Zofia{marker}", "last_name": f"Brzeczyszczykiewicz{marker}",
+        "posting_id": posting, "first_name": f"Zofia{marker}", "last_name": f"Brzeczyszczykiewicz{marker}",
         "email": f"zofia.{marker}@example.org", "phone": f"+49 30 {int(marker, 16) % 10**8:08d}",
         "message": f"I would love to join, note {marker}", "privacy_consent": "true",
     }
@@ -64,9 +64,9 @@ def applicant_fields(posting_id: str, **overrides) -> dict[str, str]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-async def apply(client: httpx.AsyncClient, posting_id: str, *, documents: list[tuple[str, bytes]] | None = None,
+async def apply(client: httpx.AsyncClient, posting: str, *, documents: list[tuple[str, bytes]] | None = None,
                 **overrides) -> tuple[httpx.Response, dict[str, str], list[tuple[str, bytes]]]:
-    fields = applicant_fields(posting_id, **overrides)
+    fields = applicant_fields(posting, **overrides)
     if documents is None:
         documents = [("cv.pdf", make_pdf(f"PDFMARKER{uuid.uuid4().hex[:10]}"))]
     files = [("documents", (name, content, "application/pdf")) for name, content in documents]
@@ -105,3 +105,15 @@ def future_slots(count: int = 2) -> list[dict[str, str]]:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
     return [{"starts_at": (start + timedelta(hours=2 * i)).isoformat(),
              "ends_at": (start + timedelta(hours=2 * i + 1)).isoformat()} for i in range(count)]
+
+
+async def shared_services(stack):
+    """One auth and one applications process for all applications test modules of the run (stopped by the
+    stack's cleanup): starting them is most of the cost of these tests."""
+    cached = getattr(stack, "_applications_services", None)
+    if cached is None:
+        auth = stack.service("auth")
+        await auth.wait_ready()
+        cached = (auth, await start_applications(stack, auth))
+        stack._applications_services = cached
+    return cached

@@ -14,18 +14,13 @@ from tests.support.events import EventTap, publish_event
 from tests.support.mailbox import body_text
 
 from tests.integration.test_applications_helpers import (
-    apply, future_slots, open_posting, raw_dump, session_for, start_applications,
+    apply, future_slots, open_posting, raw_dump, session_for, shared_services,
 )
 
 
 @pytest.fixture(scope="module")
 async def services(stack):
-    auth = stack.service("auth")
-    await auth.wait_ready()
-    applications = await start_applications(stack, auth)
-    yield auth, applications
-    applications.stop()
-    auth.stop()
+    return await shared_services(stack)
 
 
 async def test_apply_view_export_invite_choose_and_erase(stack, smtp, services):

@@ -104,6 +104,8 @@ class _FormCollector:
 
     def on_part_end(self) -> None:
         if self.part.filename is not None:
+            if not self.part.filename and not self.part.data:
+                return  # a browser's empty file input: no file chosen
             if self.part.name == self.file_field:
                 self.form.files.append(UploadedFile(self.part.filename, bytes(self.part.data)))
             return  # files under any other name are dropped unread
