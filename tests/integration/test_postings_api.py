@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -44,19 +46,28 @@ class Platform:
         return session
 
 
+@asynccontextmanager
+async def running_platform(stack, **postings_env: str) -> AsyncIterator[Platform]:
+    """Postings starts first so that its queues are bound before auth announces the first company; every posting
+    event is tapped while the platform runs, so the outbox always has somewhere to deliver."""
+    auth_port = free_port()
+    postings = stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json",
+                             **postings_env)
+    auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600")
+    try:
+        await postings.wait_ready()
+        await auth.wait_ready()
+        async with EventTap(stack, "posting.published", "posting.closed") as tap:
+            yield Platform(stack, auth, postings, tap)
+    finally:
+        postings.stop()
+        auth.stop()
+
+
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def platform(stack):
-    """Postings starts first so that its queues are bound before auth announces the first company; every posting
-    event is tapped for the whole module, so the outbox always has somewhere to deliver."""
-    auth_port = free_port()
-    postings = stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json")
-    auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600")
-    await postings.wait_ready()
-    await auth.wait_ready()
-    async with EventTap(stack, "posting.published", "posting.closed") as tap:
-        yield Platform(stack, auth, postings, tap)
-    postings.stop()
-    auth.stop()
+    async with running_platform(stack) as running:
+        yield running
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -178,3 +189,171 @@ async def test_for_any_posting_the_public_page_is_the_preview_without_internal_d
     assert "INTERN-" not in job.text and "REF-PRIVATE" not in job.text
     salary_shown = fields["show_salary"] and (fields["salary_min"], fields["salary_max"]) != (None, None)
     assert ("salary" in job.json()) == salary_shown
+
+
+# --- tenant isolation and the uniform 404 --------------------------------------------------------------------------
+async def test_another_companys_posting_answers_404_on_every_company_endpoint(platform, client):
+    owner, other = await platform.company(), await platform.company()
+    posting = await create(client, owner)
+    path = f"/api/postings/{posting['id']}"
+    attempts = [client.get(path, headers=other.headers),
+                client.patch(path, json={"title": "übernommen"}, headers=other.headers),
+                client.get(f"{path}/preview", headers=other.headers),
+                client.post(f"{path}/publish", headers=other.headers),
+                client.post(f"{path}/close", headers=other.headers),
+                client.delete(path, headers=other.headers)]
+    for response in [await attempt for attempt in attempts]:
+        assert (response.status_code, response.json()["type"]) == (
+            404, "https://recruiting-platform.dev/problems/posting-not-found"), response.request.url
+        assert response.headers["content-type"] == PROBLEM
+        assert "Budget" not in response.text
+    assert posting["id"] not in (await client.get("/api/postings", headers=other.headers)).text
+    assert (await client.get("/api/postings/quota", headers=other.headers)).json()["active_postings"] == 0
+    assert (await client.get(path, headers=owner.headers)).json() == posting
+
+
+async def test_company_endpoints_need_a_valid_token(platform, client):
+    owner = await platform.company()
+    posting = await create(client, owner)
+    tampered = {"Authorization": owner.headers["Authorization"][:-4] + "AAAA"}
+    for headers in ({}, {"Authorization": "Bearer not-a-jwt"}, tampered):
+        response = await client.get(f"/api/postings/{posting['id']}", headers=headers)
+        assert response.status_code == 401 and response.headers["content-type"] == PROBLEM
+    assert (await client.post("/api/postings", json=posting_body())).status_code == 401
+
+
+async def test_drafts_closed_and_unknown_ids_answer_the_same_404_on_the_job_board(platform, client):
+    session = await platform.company()
+    draft = await create(client, session)
+    closed = await create(client, session)
+    await publish(client, session, closed["id"])
+    assert (await client.post(f"/api/postings/{closed['id']}/close", headers=session.headers)).json()["status"] == "closed"
+    answers = [await client.get(f"/api/jobs/{posting_id}")
+               for posting_id in (draft["id"], closed["id"], uuid.uuid4(), "not-an-id")]
+    assert {(r.status_code, r.json()["type"], r.json()["detail"]) for r in answers} == {
+        (404, "https://recruiting-platform.dev/problems/job-not-found", "No such job.")}
+
+
+# --- bad input ------------------------------------------------------------------------------------------------------
+def soon(**delta) -> str:
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def fussy_company(platform):
+    """One company for all the refused postings: none of them may leave a trace in its list."""
+    return await platform.company()
+
+
+BAD_POSTINGS = [
+    ({"closes_at": "2026-02-30T12:00:00+01:00"}, 422, "validation-error", "closes_at"),
+    ({"closes_at": "next friday"}, 422, "validation-error", "closes_at"),
+    ({"closes_at": "2030-01-01T12:00:00"}, 422, "validation-error", "closes_at"),  # no time zone
+    ({"closes_at": "2020-01-01T12:00:00Z"}, 422, "invalid-posting", "closes_at"),  # in the past
+    ({"salary_min": 80_000, "salary_max": 60_000}, 422, "invalid-posting", "salary_min"),
+    ({"employment_type": "freelance_ninja"}, 422, "validation-error", "employment_type"),
+    ({"description": "x" * 30_000}, 422, "validation-error", "description"),
+    ({"description": "x" * 1_000_000}, 413, "payload-too-large", None),
+    ({"title": "Null\u0000Byte"}, 422, "validation-error", "title"),
+    ({"title": " "}, 422, "validation-error", "title"),
+    ({"status": "published"}, 422, "validation-error", "status"),
+    ({"salary_max": "viel"}, 422, "validation-error", "salary_max"),
+]
+
+
+@pytest.mark.parametrize("fields, status, problem, field", BAD_POSTINGS)
+async def test_bad_postings_get_a_clear_4xx(fussy_company, client, fields, status, problem, field):
+    session = fussy_company
+    response = await client.post("/api/postings", json=posting_body(**fields), headers=session.headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["type"] == f"https://recruiting-platform.dev/problems/{problem}"
+    if problem == "validation-error":
+        assert [e["loc"] for e in body["errors"]][0][-1] == field
+    elif problem == "invalid-posting":
+        assert body["field"] == field
+    assert (await client.get("/api/postings", headers=session.headers)).json() == []
+
+
+async def test_an_edit_is_checked_against_the_whole_posting(platform, client):
+    session = await platform.company()
+    posting = await create(client, session)
+    path = f"/api/postings/{posting['id']}"
+    too_low = await client.patch(path, json={"salary_max": 50_000}, headers=session.headers)
+    assert (too_low.status_code, too_low.json()["field"]) == (422, "salary_min")
+    assert (await client.patch(path, json={"title": None}, headers=session.headers)).status_code == 422
+    assert (await client.patch(path, content=b"{not json", headers={**session.headers, "content-type": "application/json"})).status_code == 422
+    assert (await client.get(path, headers=session.headers)).json() == posting
+    cleared = await client.patch(path, json={"closes_at": None, "salary_min": None}, headers=session.headers)
+    assert (cleared.json()["closes_at"], cleared.json()["salary_min"]) == (None, None)
+
+
+async def test_a_closed_posting_is_final(platform, client):
+    session = await platform.company()
+    posting = await create(client, session)
+    path = f"/api/postings/{posting['id']}"
+    not_open = await client.post(f"{path}/close", headers=session.headers)
+    assert (not_open.status_code, not_open.json()["type"].rsplit("/", 1)[1]) == (409, "posting-not-published")
+    await publish(client, session, posting["id"])
+    await client.post(f"{path}/close", headers=session.headers)
+    for response in (await client.post(f"{path}/publish", headers=session.headers),
+                     await client.patch(path, json={"title": "wieder da"}, headers=session.headers)):
+        assert (response.status_code, response.json()["type"].rsplit("/", 1)[1]) == (409, "posting-closed")
+
+
+async def test_markup_is_stored_and_served_as_plain_text(platform, client):
+    session = await platform.company()
+    markup = "<script>alert('x')</script><img src=x onerror=alert(1)> & \"Quotes\""
+    posting = await create(client, session, title=markup, description=markup, location="<b>Köln</b>")
+    await publish(client, session, posting["id"])
+    job = await client.get(f"/api/jobs/{posting['id']}")
+    assert (job.json()["title"], job.json()["description"], job.json()["location"]) == (markup, markup, "<b>Köln</b>")
+    assert job.headers["content-type"] == "application/json"
+    assert job.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize("params", [{"page": 0}, {"page_size": 500}, {"employment_type": "pirate"},
+                                    {"q": "a\u0000b"}, {"q": "x" * 300}, {"page": "zwei"}])
+async def test_bad_job_board_queries_get_422(client, params):
+    response = await client.get("/api/jobs", params=params)
+    assert response.status_code == 422 and response.headers["content-type"] == PROBLEM
+
+
+# --- the job board --------------------------------------------------------------------------------------------------
+async def test_the_job_board_searches_in_german_filters_and_pages_stably(platform, client):
+    session = await platform.company("Stadtwerke Teststadt GmbH")
+    town = f"Teststadt-{uuid.uuid4().hex[:8]}"
+    texts = [("Entwickler für Datenbanken", "full_time"), ("Pflegefachkräfte gesucht", "part_time"),
+             ("Wir suchen Entwicklerinnen und Entwickler", "full_time"), ("Ausbildung zur Köchin", "apprenticeship"),
+             ("Werkstudent Datenbankentwicklung", "working_student")]
+    ids = []
+    for title, employment_type in texts:
+        posting = await create(client, session, title=title, location=town, employment_type=employment_type)
+        await publish(client, session, posting["id"])
+        ids.append(posting["id"])
+    unpublished = await create(client, session, title="Entwickler (Entwurf)", location=town)
+
+    async def board(**params) -> dict:
+        response = await client.get("/api/jobs", params={"location": town.upper(), **params})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    everything = await board(page_size=100)
+    assert everything["total"] == 5 and [item["id"] for item in everything["items"]] == ids[::-1]
+    assert unpublished["id"] not in str(everything)
+    assert {item["company"]["name"] for item in everything["items"]} == {"Stadtwerke Teststadt GmbH"}
+    # German stemming: "Entwickler" and "Entwicklern" are the same word; stop words like "für" do not matter.
+    assert {item["title"] for item in (await board(q="entwicklern"))["items"]} == {
+        "Entwickler für Datenbanken", "Wir suchen Entwicklerinnen und Entwickler"}
+    assert [item["title"] for item in (await board(q="Pflegefachkraft"))["items"]] == ["Pflegefachkräfte gesucht"]
+    assert (await board(q="Entwickler -Datenbanken"))["total"] == 1
+    assert [item["id"] for item in (await board(employment_type="part_time"))["items"]] == [ids[1]]
+    # Pages of two: no posting twice, none missing, the same total on every page.
+    pages = [await board(page=page, page_size=2) for page in (1, 2, 3, 4)]
+    assert [len(p["items"]) for p in pages] == [2, 2, 1, 0] and {p["total"] for p in pages} == {5}
+    assert [item["id"] for p in pages for item in p["items"]] == ids[::-1]
+
+    await client.post(f"/api/postings/{ids[0]}/close", headers=session.headers)
+    await client.delete(f"/api/postings/{ids[1]}", headers=session.headers)
+    assert [item["id"] for item in (await board())["items"]] == ids[:1:-1]
