@@ -91,11 +91,15 @@ class MailQueue:
             return
         log.warning("mail delivery failed, will retry", extra={"attempt": attempts, "error_type": type(exc).__name__})
         await conn.execute(
-            """UPDATE outgoing_mail SET attempts = $2, last_error = $3,
-                   next_attempt_at = now() + make_interval(secs => least($4::float8, power(2, $2)::float8))
+            """UPDATE outgoing_mail SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)
                WHERE id = $1""",
-            row["id"], attempts, type(exc).__name__, float(MAX_BACKOFF_SECONDS),
+            row["id"], attempts, type(exc).__name__, retry_delay(attempts),
         )
+
+
+def retry_delay(attempts: int) -> float:
+    """Seconds until the next try: 2, 4, 8, ... capped at five minutes."""
+    return float(min(MAX_BACKOFF_SECONDS, 2 ** attempts))
 
 
 def _context(mail_id: int) -> bytes:
