@@ -205,3 +205,12 @@ async def test_postings_close_at_their_closing_date_once_with_two_instances_runn
         own = (await client.get(f"/api/postings/{posting_id}", headers=session.headers)).json()
         assert (own["status"], own["close_reason"]) == ("closed", "closing_date_reached")
         assert datetime.fromisoformat(own["closed_at"]) == closes_at
+
+
+async def test_concurrent_publishes_cannot_overrun_the_quota(platform, client):
+    session = await platform.company(max_active_postings=2)
+    drafts = [await create(client, session) for _ in range(6)]
+    answers = await asyncio.gather(*(client.post(f"/api/postings/{d['id']}/publish", headers=session.headers)
+                                     for d in drafts))
+    assert sorted(r.status_code for r in answers) == [200, 200, 402, 402, 402, 402]
+    assert (await quota_of(client, session))["active_postings"] == 2

@@ -20,7 +20,7 @@ BATCH = 100
 
 async def close_due_postings_forever(runtime: Runtime) -> None:
     settings = runtime.settings
-    interval = settings.closing_sweep_seconds if isinstance(settings, PostingsSettings) else 30.0
+    interval = settings.closing_sweep_seconds if isinstance(settings, PostingsSettings) else 10.0
     while True:
         try:
             await close_all_due(runtime)
