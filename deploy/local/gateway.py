@@ -134,12 +134,13 @@ class NginxGateway:
         if result.returncode != 0:
             raise GatewayError(f"nginx refuses the configuration:\n{result.stderr}")
 
-    def start(self, *, stdout=None, start_new_session: bool = False) -> "NginxGateway":
+    def start(self, *, log_path: Path | None = None, start_new_session: bool = False) -> "NginxGateway":
+        """Write and check the configuration, then start nginx in the foreground (`daemon off`) as a child."""
         self.write()
         self.check()
-        log = stdout if stdout is not None else (self.prefix / "logs" / "nginx.out").open("ab")
-        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=start_new_session)
+        with (log_path or self.prefix / "logs" / "nginx.out").open("ab") as log:
+            self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=start_new_session)
         return self
 
     @property

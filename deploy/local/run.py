@@ -185,8 +185,7 @@ class Platform:
             access_log=self.plan.log_dir / "gateway-access.log",
         )
         self.gateway = NginxGateway(config, self.plan.var_dir / "gateway", error_log=self.plan.log_dir / "gateway-error.log")
-        with (self.plan.log_dir / "gateway.log").open("ab") as log:
-            self.gateway.start(stdout=log, start_new_session=True)
+        self.gateway.start(log_path=self.plan.log_dir / "gateway.log", start_new_session=True)
         self.gateway.wait_ready()
 
     # --- running
