@@ -309,3 +309,43 @@ async def test_bad_input_gets_clear_4xx_problems(platform, client):
     await problem(await client.get("/api/billing/invoices/not-a-uuid", headers=headers), 422)
     await problem(await client.post("/api/billing/invoices/00000000-0000-0000-0000-000000000000/payments",
                                     json={"amount_cents": 5, "paid_on": "2026-01-01"}, headers=ops), 404)
+
+
+# --- gapless numbers under concurrency -------------------------------------------------------------------------------
+async def test_fifty_concurrent_bookings_on_two_instances_get_consecutive_numbers(platform):
+    """The requests are spread over two billing instances sharing the database and the consumer queues, so the
+    invoices are issued by both; the counter row incremented in the issuing transaction keeps the numbers gapless."""
+    companies_count = 50
+    second = platform.stack.service("billing", auth_jwks_url=platform.billing.env["AUTH_JWKS_URL"])
+    limit = asyncio.Semaphore(8)
+
+    async def signup():
+        async with limit:
+            return await platform.company()
+
+    companies = await asyncio.gather(*(signup() for _ in range(companies_count)))
+    await second.wait_ready()
+    clients = [httpx.AsyncClient(base_url=process.url, timeout=60) for process in (platform.billing, second)]
+    try:
+        for n, company in enumerate(companies):
+            saved = await clients[n % 2].put("/api/billing/profile", json=german_profile(), headers=company.headers)
+            assert saved.status_code == 200, saved.text
+
+        async def book_on_alternate_instances(n, company):
+            return await clients[n % 2].post("/api/billing/subscriptions", headers=company.headers,
+                                             json={"package_id": "starter", "cycle": "monthly"})
+
+        booked = await asyncio.gather(*(book_on_alternate_instances(n, c) for n, c in enumerate(companies)))
+        assert [r.status_code for r in booked] == [201] * companies_count
+        issued = [await invoices(clients[n % 2], company) for n, company in enumerate(companies)]
+    finally:
+        for client in clients:
+            await client.aclose()
+        second.stop()
+
+    assert all(len(company_invoices) == 1 for company_invoices in issued)
+    numbers = [company_invoices[0]["number"] for company_invoices in issued]
+    assert len(set(numbers)) == companies_count and all(number.startswith("RE-") for number in numbers)
+    assert len({number.split("-")[1] for number in numbers}) == 1
+    sequences = sorted(int(number.split("-")[2]) for number in numbers)
+    assert sequences == list(range(sequences[0], sequences[0] + companies_count))
