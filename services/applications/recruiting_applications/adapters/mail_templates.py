@@ -40,11 +40,11 @@ def interview_invitation(public_url: str, token: str, *, first_name: str, locati
 
 def status_notice(*, first_name: str, status: str) -> tuple[str, str]:
     if status == "rejected":
-        return ("Your application",
+        return ("Update on your application",
                 f"Hello {first_name},\n\nthank you for your interest. The company has decided not to continue with "
                 "your application. Your data will be deleted according to the retention period shown in your "
                 "private link.\n")
-    return ("Your application", f"Hello {first_name},\n\nthe status of your application is now: {status}.\n")
+    return ("Update on your application", f"Hello {first_name},\n\nthe status of your application is now: {status}.\n")
 
 
 def erasure_confirmation(*, trigger: str) -> tuple[str, str]:
