@@ -4,11 +4,14 @@ not hand an attacker a fresh budget. Buckets name a hash of the e-mail address o
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from ..domain.rate_limits import Limit, Verdict
+
+Counted = tuple[str, Limit]  # a bucket and its limit
 
 
 def bucket(kind: str, value: str) -> str:
@@ -21,24 +24,32 @@ class RateLimiter:
 
     async def hit(self, bucket_name: str, limit: Limit) -> Verdict:
         """Count one hit; refused once the window holds more than `limit.hits`."""
-        now = datetime.now(UTC)
-        window = limit.window_start(now)
-        hits = await self.pool.fetchval(
-            """INSERT INTO rate_limit_hits (bucket, window_start, expires_at, hits) VALUES ($1, $2, $3, 1)
-               ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1
-               RETURNING hits""",
-            bucket_name, window, window + timedelta(seconds=limit.seconds),
-        )
-        return self._verdict(hits, limit, now, counted=True)
+        return (await self.check(hits=[(bucket_name, limit)]))[0]
 
-    async def peek(self, bucket_name: str, limit: Limit) -> Verdict:
-        """Whether the bucket is already full, without counting (failure budgets are counted only on failure)."""
+    async def check(self, *, hits: Sequence[Counted] = (), peeks: Sequence[Counted] = ()) -> list[Verdict]:
+        """Count a hit in each of `hits` and look at each of `peeks` without counting (failure budgets are only
+        counted on failure), in one round trip. A peeked bucket is refused once it is full."""
         now = datetime.now(UTC)
-        hits = await self.pool.fetchval(
-            "SELECT hits FROM rate_limit_hits WHERE bucket = $1 AND window_start = $2", bucket_name,
-            limit.window_start(now),
+        windows = [limit.window_start(now) for _, limit in (*hits, *peeks)]
+        rows = await self.pool.fetch(
+            """WITH hit AS (
+                   INSERT INTO rate_limit_hits (bucket, window_start, expires_at, hits)
+                   SELECT bucket, window_start, expires_at, 1
+                   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS h(bucket, window_start, expires_at)
+                   ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_hits.hits + 1
+                   RETURNING bucket, hits)
+               SELECT bucket, hits FROM hit
+               UNION ALL
+               SELECT r.bucket, r.hits FROM rate_limit_hits r
+               JOIN unnest($4::text[], $5::timestamptz[]) AS p(bucket, window_start)
+                 ON r.bucket = p.bucket AND r.window_start = p.window_start""",
+            [name for name, _ in hits], windows[:len(hits)],
+            [window + timedelta(seconds=limit.seconds) for window, (_, limit) in zip(windows, hits)],
+            [name for name, _ in peeks], windows[len(hits):],
         )
-        return self._verdict(hits or 0, limit, now, counted=False)
+        counts = {row["bucket"]: row["hits"] for row in rows}
+        return ([self._verdict(counts.get(name, 0), limit, now, counted=True) for name, limit in hits]
+                + [self._verdict(counts.get(name, 0), limit, now, counted=False) for name, limit in peeks])
 
     async def clear(self, bucket_name: str) -> None:
         await self.pool.execute("DELETE FROM rate_limit_hits WHERE bucket = $1", bucket_name)

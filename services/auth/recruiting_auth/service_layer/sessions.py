@@ -47,27 +47,26 @@ async def log_in(cmd: LogIn, auth: Auth) -> TokenPair:
         if auth.passwords.needs_rehash(password_hash):
             await repo.upgrade_password_hash(conn, user.id, old_hash=password_hash,
                                              new_hash=await auth.passwords.hash(cmd.password))
-        async with conn.transaction():
-            return await issue_pair(conn, user, auth, family_id=uuid4())
+        return await issue_pair(conn, user, auth, family_id=uuid4())
 
 
 async def _check_login_limits(email: str, client_ip: str, auth: Auth) -> None:
     """Every attempt counts against the address's request budget; only failures count against the failure budgets
     of the address and of the account, so a busy office behind one address is not throttled for logging in."""
     settings = auth.settings
-    verdicts = [
-        await auth.limiter.hit(bucket("login-ip", client_ip), settings.limit("login_ip")),
-        await auth.limiter.peek(bucket("login-fail-ip", client_ip), settings.limit("login_failures_ip")),
-        await auth.limiter.peek(bucket("login-fail-account", email), settings.limit("login_failures_account")),
-    ]
+    verdicts = await auth.limiter.check(
+        hits=[(bucket("login-ip", client_ip), settings.limit("login_ip"))],
+        peeks=[(bucket("login-fail-ip", client_ip), settings.limit("login_failures_ip")),
+               (bucket("login-fail-account", email), settings.limit("login_failures_account"))],
+    )
     refused = [verdict.retry_after for verdict in verdicts if not verdict.allowed]
     if refused:
         raise RateLimited(max(refused))
 
 
 async def _count_failure(email: str, client_ip: str, auth: Auth) -> None:
-    await auth.limiter.hit(bucket("login-fail-ip", client_ip), auth.settings.limit("login_failures_ip"))
-    await auth.limiter.hit(bucket("login-fail-account", email), auth.settings.limit("login_failures_account"))
+    await auth.limiter.check(hits=[(bucket("login-fail-ip", client_ip), auth.settings.limit("login_failures_ip")),
+                                   (bucket("login-fail-account", email), auth.settings.limit("login_failures_account"))])
 
 
 async def clear_login_failures(email: str, auth: Auth) -> None:

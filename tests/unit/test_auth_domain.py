@@ -1,0 +1,132 @@
+"""The auth service's rules without I/O: password policy, rate-limit windows, the signing-key schedule, opaque
+tokens, sealing, e-mail links, settings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+from recruiting_auth.adapters.crypto import EncryptionKeyError, Sealer, decode_master_key, generate_master_key
+from recruiting_auth.adapters.emails import password_reset
+from recruiting_auth.config import AuthSettings
+from recruiting_auth.domain.passwords import password_problems
+from recruiting_auth.domain.rate_limits import Limit
+from recruiting_auth.domain.signing_keys import (
+    KeyVersion, forgettable_keys, published_keys, rotation_due, signing_key,
+)
+from recruiting_auth.domain.tokens import hash_token, new_token
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+KEEP = timedelta(minutes=20)
+
+
+# --- password policy -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("password", ["correct-horse-battery-staple-9", "Wir treffen uns um 7 am Hafen!",
+                                      "pw-5f2c0e9d4b1a4c7e8f90-Sx"])
+def test_long_unusual_passwords_are_accepted(password):
+    assert password_problems(password, email="ada@example.com") == []
+
+
+@pytest.mark.parametrize("password,reason", [
+    ("short-pw-1", "at least 12"),
+    ("x" * 129, "at most 128"),
+    ("ada.lovelace@example.com!", "e-mail address"),
+    ("my-ada.lovelace-secret", "e-mail address"),
+    ("password1234", "common"),
+    ("qwertyuiopasdf", ""),
+    ("aaaaaaaaaaaaaaaa", ""),
+    ("Acme Recruiting 2026", ""),
+])
+def test_short_long_personal_and_common_passwords_are_refused(password, reason):
+    problems = password_problems(password, email="ada.lovelace@example.com", other_inputs=("Acme Recruiting",))
+    assert problems, password
+    assert reason in " ".join(problems)
+
+
+# --- rate limits ---------------------------------------------------------------------------------------------------
+def test_a_limit_is_written_hits_per_seconds():
+    assert Limit.parse("10/900") == Limit(10, 900)
+    for bad in ("10", "10/0", "ten/900", "-1/60", ""):
+        with pytest.raises(ValueError):
+            Limit.parse(bad)
+
+
+def test_retry_after_counts_to_the_end_of_the_window():
+    limit = Limit(5, 900)
+    now = datetime(2026, 1, 1, 12, 10, 0, 400_000, tzinfo=UTC)  # 12:00 window of 15 minutes
+    assert limit.window_start(now) == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert limit.retry_after(now) == 300
+    assert limit.retry_after(datetime(2026, 1, 1, 12, 14, 59, 999_000, tzinfo=UTC)) == 1
+
+
+def test_settings_refuse_a_malformed_limit_and_production_without_an_encryption_key():
+    with pytest.raises(ValidationError):
+        AuthSettings(rate_limit_login_ip="lots")
+    with pytest.raises(ValidationError):
+        AuthSettings(environment="production", amqp_url="amqp://u:p@broker/")
+    with pytest.raises(ValidationError):
+        AuthSettings(bootstrap_operator_email="ops@example.com")
+    with pytest.raises(ValidationError):
+        AuthSettings(argon2_memory_kib=4096)  # below OWASP's minimum
+    assert AuthSettings(environment="production", amqp_url="amqp://u:p@broker/",
+                        auth_encryption_key=generate_master_key()).limit("forgot_account") == Limit(3, 900)
+
+
+# --- signing keys ----------------------------------------------------------------------------------------------------
+def test_a_pending_key_is_published_before_it_signs():
+    old, new = KeyVersion("old", T0), KeyVersion("new", T0 + timedelta(days=30, minutes=1))
+    before = T0 + timedelta(days=30)
+    assert signing_key([old, new], before) == old
+    assert [key.kid for key in published_keys([old, new], before, KEEP)] == ["old", "new"]
+    after = new.activates_at
+    assert signing_key([old, new], after) == new
+
+
+def test_a_retired_key_stays_published_until_its_tokens_have_expired():
+    old, new = KeyVersion("old", T0), KeyVersion("new", T0 + timedelta(days=30))
+    still = new.activates_at + KEEP - timedelta(seconds=1)
+    gone = new.activates_at + KEEP + timedelta(seconds=1)
+    assert [key.kid for key in published_keys([old, new], still, KEEP)] == ["old", "new"]
+    assert [key.kid for key in published_keys([old, new], gone, KEEP)] == ["new"]
+    assert forgettable_keys([old, new], gone, KEEP) == [old]
+    assert forgettable_keys([old, new], still, KEEP) == []
+
+
+def test_rotation_is_due_without_keys_and_when_the_newest_is_old():
+    assert rotation_due([], T0, timedelta(days=30))
+    keys = [KeyVersion("a", T0)]
+    assert not rotation_due(keys, T0 + timedelta(days=29), timedelta(days=30))
+    assert rotation_due(keys, T0 + timedelta(days=30), timedelta(days=30))
+    # A pending key counts as the newest: no second rotation while one is scheduled.
+    assert not rotation_due(keys + [KeyVersion("b", T0 + timedelta(days=31))], T0 + timedelta(days=31),
+                            timedelta(days=30))
+
+
+# --- tokens, sealing, links --------------------------------------------------------------------------------------------
+def test_opaque_tokens_have_256_bits_and_only_their_hash_is_kept():
+    token, stored = new_token()
+    assert len(token) >= 43 and token not in stored.hex()
+    assert hash_token(token) == stored and len({new_token()[0] for _ in range(100)}) == 100
+
+
+def test_sealed_data_is_bound_to_its_key_purpose_and_row():
+    master = decode_master_key(generate_master_key())
+    sealer = Sealer(master, "signing-keys")
+    sealed = sealer.seal(b"private key bytes", b"kid-1")
+    assert b"private key bytes" not in sealed
+    assert sealer.open(sealed, b"kid-1") == b"private key bytes"
+    with pytest.raises(EncryptionKeyError):
+        sealer.open(sealed, b"kid-2")
+    with pytest.raises(EncryptionKeyError):
+        Sealer(master, "mail").open(sealed, b"kid-1")
+    with pytest.raises(EncryptionKeyError):
+        Sealer(decode_master_key(generate_master_key()), "signing-keys").open(sealed, b"kid-1")
+    with pytest.raises(EncryptionKeyError):
+        decode_master_key("too-short")
+
+
+def test_reset_links_are_built_from_the_public_url():
+    subject, text = password_reset("https://jobs.example.com/", "tok_en-1", 30)
+    assert "https://jobs.example.com/reset-password?token=tok_en-1" in text
+    assert "30 minutes" in text and subject == "Reset your password"
