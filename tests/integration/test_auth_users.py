@@ -40,9 +40,13 @@ async def test_an_invited_recruiter_sets_a_password_from_the_email_and_logs_in(a
     assert created.status_code == 201
     assert created.json()["status"] == "invited" and created.json()["role"] == "recruiter"
 
-    [mail] = await smtp.wait_for(email, "invited to Invite GmbH")
+    [lost] = await smtp.wait_for(email, "invited to Invite GmbH")
+    # The invitee lost the e-mail: inviting again sends a fresh link, and only the fresh link works.
+    assert (await invite(auth, admin, email)).json()["id"] == created.json()["id"]
+    mail = (await smtp.wait_for(email, "invited to Invite GmbH", count=2))[1]
     assert "Ada Admin" in body_text(mail)
     token = link_token(mail, "/accept-invitation")
+    assert (await accept(auth, link_token(lost, "/accept-invitation"), strong_password())).status_code == 400
     async with httpx.AsyncClient(base_url=auth.url) as client:
         before = await client.post("/api/auth/login", json={"email": email, "password": "anything-at-all-1"})
     assert before.status_code == 401, "no login before the invitation is accepted"
@@ -52,6 +56,7 @@ async def test_an_invited_recruiter_sets_a_password_from_the_email_and_logs_in(a
     assert (await accept(auth, token, strong_password())).status_code == 400, "the link works once"
     recruiter = await login(auth.url, email, password)
     assert recruiter.company_id == admin.company_id
+    assert (await invite(auth, admin, email)).status_code == 409, "an active user is not invited again"
     listed = {user["email"]: user for user in (await users_of(auth, admin)).json()}
     assert listed[email]["status"] == "active" and listed[email]["role"] == "recruiter"
     assert listed[admin.email]["role"] == "admin"

@@ -101,15 +101,14 @@ class Keyring:
         versions = [KeyVersion(r["kid"], r["activates_at"]) for r in rows]
         now = datetime.now(UTC)
         published = {key.kid for key in schedule.published_keys(versions, now, self.keep_after_retirement)}
+        current = schedule.signing_key(versions, now)
         loaded = {}
         for row, version in zip(rows, versions):
             if version.kid not in published:
                 continue
-            # Only keys that sign now or later need their private half in memory.
-            signs = schedule.retired_at(version, versions) is None or version.activates_at > now
-            current = schedule.signing_key(versions, now)
+            # Only the signing key and pending ones need their private half in memory.
             private = None
-            if signs or (current is not None and current.kid == version.kid):
+            if version == current or version.activates_at > now:
                 private = Ed25519PrivateKey.from_private_bytes(
                     self._sealer.open(row["private_key_sealed"], version.kid.encode()))
             loaded[version.kid] = LoadedKey(version, private, Ed25519PublicKey.from_public_bytes(row["public_key"]))

@@ -64,16 +64,22 @@ async def _add_user(conn: asyncpg.Connection, user: User) -> None:
 
 
 async def invite_user(cmd: InviteUser, auth: Auth) -> User:
-    """An invited user has no password until they follow the link in the invitation and choose one."""
+    """An invited user has no password until they follow the link in the invitation and choose one. Inviting an
+    address again while its invitation is pending (in the same company) sends a fresh link instead of failing."""
     token, token_hash = new_token()
     ttl = timedelta(seconds=auth.settings.invitation_ttl_seconds)
-    user = User(uuid4(), normalize_email(cmd.email), cmd.name, cmd.role, "invited", cmd.company_id, None)
+    email = normalize_email(cmd.email)
     async with auth.pool.acquire() as conn, conn.transaction():
         company = await repo.get_company(conn, cmd.company_id)
         inviter = await repo.user_by_id(conn, cmd.invited_by, company_id=cmd.company_id)
         if company is None or inviter is None:
             raise UserNotFound()
-        await _add_user(conn, user)
+        user = await repo.user_by_email(conn, email)
+        if user is None:
+            user = User(uuid4(), email, cmd.name, cmd.role, "invited", cmd.company_id, None)
+            await _add_user(conn, user)
+        elif user.company_id != cmd.company_id or user.status != "invited":
+            raise EmailTaken()
         await repo.replace_link_token(conn, user_id=user.id, purpose="invitation", token_hash=token_hash,
                                       expires_at=datetime.now(UTC) + ttl)
         subject, text = emails.invitation(auth.settings.public_url, token, company.name, inviter.name, ttl.days)
