@@ -38,14 +38,16 @@ class BoardSql:
 
 
 def board_sql(query: BoardQuery, now: datetime) -> BoardSql:
-    """The SQL of one job-board page and of its total, and their arguments."""
+    """The SQL of one job-board page and of its total, and their arguments. The page is chosen first and joined
+    with the company names afterwards, so a deep page or a broad search joins twenty rows, not thousands."""
     where, args = [OPEN], [now]
-    order = "p.published_at DESC, p.id DESC"
+    rank, order = "", ["published_at DESC", "id DESC"]
     if query.q:
         args.append(query.q)
         where.append(f"p.search_vector @@ websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', ${len(args)})")
+        rank = f", ts_rank(p.search_vector, websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', ${len(args)})) AS rank"
         # Ties in relevance fall back to the newest first and then to the id, so pages never overlap or skip.
-        order = f"ts_rank(p.search_vector, websearch_to_tsquery('{TEXT_SEARCH_CONFIG}', ${len(args)})) DESC, {order}"
+        order = ["rank DESC", *order]
     if query.location:
         args.append(query.location.strip())
         where.append(f"lower(p.location) = lower(${len(args)})")
@@ -55,9 +57,11 @@ def board_sql(query: BoardQuery, now: datetime) -> BoardSql:
     condition = " AND ".join(where)
     count_args = list(args)
     args += [query.page_size, (query.page - 1) * query.page_size]
-    items = f"""SELECT {BOARD_COLUMNS}, c.name AS company_name
-                FROM postings p LEFT JOIN companies c ON c.company_id = p.company_id
-                WHERE {condition} ORDER BY {order} LIMIT ${len(args) - 1} OFFSET ${len(args)}"""
+    items = f"""SELECT page.*, c.name AS company_name
+                FROM (SELECT {BOARD_COLUMNS}{rank} FROM postings p WHERE {condition}
+                      ORDER BY {", ".join(order)} LIMIT ${len(args) - 1} OFFSET ${len(args)}) AS page
+                LEFT JOIN companies c ON c.company_id = page.company_id
+                ORDER BY {", ".join(f"page.{key}" for key in order)}"""
     return BoardSql(items=items, count=f"SELECT count(*) FROM postings p WHERE {condition}", args=args,
                     count_args=count_args)
 
