@@ -13,7 +13,9 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -236,6 +238,73 @@ def test_named_volumes_are_declared_and_mounted_files_exist():
                 used.add(source)
     assert used == declared
     assert {"postgres-data", "rabbitmq-data", "applications-data"} <= declared
+
+
+# --- the Dockerfiles' build steps, replayed without Docker
+
+
+def build_stage(service: str) -> list[tuple[str, str]]:
+    """The instructions of the first stage (the one that installs), in order."""
+    text = re.sub(r"\\\n\s*", " ", (REPO_ROOT / "services" / service / "Dockerfile").read_text())
+    steps, stages = [], 0
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        keyword, _, rest = line.strip().partition(" ")
+        stages += keyword.upper() == "FROM"
+        if stages == 1:
+            steps.append((keyword.upper(), rest.strip()))
+    return steps
+
+
+def replay_copy(origin: Path, target: Path, *, into_directory: bool) -> None:
+    """Docker's COPY: a directory's contents land in the target; a file lands in a target that ends in '/'."""
+    if origin.is_dir():
+        shutil.copytree(origin, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    elif into_directory:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(origin, target / origin.name)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(origin, target)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_dockerfile_build_steps_install_the_service_and_no_development_tools(service, tmp_path):
+    """Every COPY and `uv` RUN of the build stage, replayed in a scratch directory as the image's /app, against
+    the uv cache the test run already filled (offline: nothing is downloaded here)."""
+    app = tmp_path / "app"
+    app.mkdir()
+    env = {**os.environ, "UV_OFFLINE": "1", "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    for keyword, rest in build_stage(service):
+        if keyword == "ENV":
+            env.update(dict(pair.split("=", 1) for pair in rest.split()))
+            # This machine's interpreter instead of the image's; links instead of copies, no bytecode: only speed.
+            env.update(UV_PYTHON=sys.executable, UV_LINK_MODE="hardlink", UV_COMPILE_BYTECODE="0")
+        elif keyword == "COPY" and not rest.startswith("--from"):
+            *sources, target = rest.split()
+            for source in sources:
+                replay_copy(REPO_ROOT / source, app / target, into_directory=target.endswith("/"))
+        elif keyword == "RUN":
+            command = " ".join(part for part in rest.split() if not part.startswith("--mount="))
+            assert command.startswith("uv "), f"a build step this test does not know how to replay: {command}"
+            result = subprocess.run(command, shell=True, cwd=app, env=env, capture_output=True, text=True)
+            assert result.returncode == 0, f"{command}\n{result.stderr}"
+
+    python = app / ".venv" / "bin" / "python"
+    # find_spec, not import: importing the whole web stack from cold files would only measure the disk.
+    probe = subprocess.run([str(python), "-I", "-c", f"import importlib.util as u; "
+                            f"print(u.find_spec('recruiting_{service}.bootstrap').origin); "
+                            "print(u.find_spec('pytest') is None)"],
+                           capture_output=True, text=True, cwd=tmp_path)
+    assert probe.returncode == 0, probe.stderr
+    module_file, no_pytest = probe.stdout.split()
+    assert "site-packages" in module_file  # installed, not an editable link back into the repository
+    assert no_pytest == "True"
+    others = {name for name in SERVICES if name != service}
+    installed = {path.name for path in (app / ".venv").glob("lib/python*/site-packages/recruiting_*")}
+    assert not {f"recruiting_{name}" for name in others} & installed
 
 
 # --- the PostgreSQL init script, for real
