@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import httpx
+import pytest
 import pytest_asyncio
 from recruiting_billing.adapters.validation import business_rule_violations, xsd_errors
 from recruiting_billing.domain.periods import Period
 from recruiting_billing.domain.subscriptions import prorated_upgrade_cents
+from recruiting_shared.events import Envelope, SubscriptionActivated
 
 from tests.support.auth_helpers import Session, operator_session, signup_company, unique_email
-from tests.support.events import EventTap
+from tests.support.events import EventTap, publish_event
 from tests.support.processes import ServiceProcess
 from tests.support.tcp_proxy import free_port
 
@@ -190,6 +194,46 @@ async def test_upgrade_is_invoiced_pro_rata_and_downgrade_waits_for_the_period_e
     assert (body["package_id"], body["pending_package_id"]) == ("enterprise", "business")
     await asyncio.sleep(1)  # give a (wrong) downgrade invoice the time to appear
     assert len(await invoices(client, admin)) == 2
+
+
+# --- at least once: redelivered and repeated events ----------------------------------------------------------------
+async def test_repeated_subscription_events_issue_no_second_invoice(platform, client):
+    """The inbox absorbs a redelivery (same event id); a second, different event about the same subscription finds
+    the charge already invoiced."""
+    admin = await platform.company()
+    profile = german_profile()
+    subscription = await book(client, admin, profile)
+    await invoices(client, admin)
+    [activated] = await platform.events.wait_for(
+        lambda e: e["type"] == "subscription.activated" and e["data"]["subscription_id"] == subscription["id"])
+    envelope = Envelope.model_validate(activated)
+    await publish_event(platform.stack, None, envelope=envelope)  # the very same message again
+    await publish_event(platform.stack, SubscriptionActivated.model_validate(activated["data"]))  # a new event id
+    await asyncio.sleep(1.5)  # time for a (wrong) second invoice or e-mail to appear
+    assert len(await invoices(client, admin)) == 1
+    assert len(platform.stack.smtp.messages(profile["billing_email"])) == 1
+
+
+async def test_the_database_refuses_to_edit_or_delete_an_issued_invoice(platform, client):
+    """GoBD, enforced below the code: only status and payment figures may change."""
+    admin = await platform.company()
+    await book(client, admin, german_profile())
+    [invoice] = await invoices(client, admin)
+    await client.get(f"/api/billing/invoices/{invoice['id']}/pdf", headers=admin.headers)
+    env = platform.billing.env
+    conn = await asyncpg.connect(f"{env['POSTGRES_URL'].rstrip('/')}/{env['DATABASE_NAME']}")
+    try:
+        for statement in ("UPDATE invoices SET net_cents = 1 WHERE id = $1",
+                          "UPDATE invoices SET buyer = '{}'::jsonb WHERE id = $1",
+                          "DELETE FROM invoices WHERE id = $1",
+                          "UPDATE invoice_documents SET pdf = ''::bytea WHERE invoice_id = $1",
+                          "DELETE FROM invoice_documents WHERE invoice_id = $1"):
+            with pytest.raises(asyncpg.RaiseError, match="GoBD"):
+                await conn.execute(statement, uuid.UUID(invoice["id"]))
+        row = await conn.fetchrow("SELECT net_cents, number FROM invoices WHERE id = $1", uuid.UUID(invoice["id"]))
+    finally:
+        await conn.close()
+    assert (row["net_cents"], row["number"]) == (invoice["net_cents"], invoice["number"])
 
 
 # --- payments and credit notes -------------------------------------------------------------------------------------
