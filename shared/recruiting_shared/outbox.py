@@ -42,6 +42,16 @@ class Outbox:
         )
         return envelope.event_id
 
+    async def add_many(self, conn: asyncpg.Connection, events: list[EventData]) -> list[UUID]:
+        """`add` for a batch, in one pipelined round trip (a sweeper issuing thousands of commands)."""
+        correlation = current_correlation_id()
+        envelopes = [(envelope_for(data, producer=self.producer, correlation_id=correlation), data) for data in events]
+        await conn.executemany(
+            """INSERT INTO outbox (event_id, event_type, aggregate_key, envelope) VALUES ($1, $2, $3, $4)""",
+            [(e.event_id, e.type, data.aggregate_key(), e.model_dump(mode="json")) for e, data in envelopes],
+        )
+        return [e.event_id for e, _ in envelopes]
+
 
 class BrokerUnavailable(Exception):
     pass

@@ -145,11 +145,14 @@ class RetentionRepository:
             application_id, issued_at,
         )
 
-    async def mark_erased(self, *, application_id: UUID, erased_at: datetime) -> None:
+    async def mark_erased(self, *, application_id: UUID, company_id: UUID, erased_at: datetime) -> None:
+        """Also when this is the first event about the application: the tombstone makes later events no-ops."""
         await self.conn.execute(
-            """UPDATE tracked_applications SET erased_at = coalesce(erased_at, $2), due_at = NULL, updated_at = now()
-               WHERE application_id = $1""",
-            application_id, erased_at,
+            """INSERT INTO tracked_applications (application_id, company_id, erased_at) VALUES ($1, $2, $3)
+               ON CONFLICT (application_id) DO UPDATE
+               SET erased_at = coalesce(tracked_applications.erased_at, excluded.erased_at), due_at = NULL,
+                   updated_at = now()""",
+            application_id, company_id, erased_at,
         )
 
     # --- postings --------------------------------------------------------------------------------------------------
@@ -205,19 +208,30 @@ class RetentionRepository:
             issued_at,
         ))
 
-    async def complete_erasures(self, *, application_id: UUID, company_id: UUID, trigger: str,
-                                erased_at: datetime) -> None:
-        """Every open entry of the application is done by one erasure. When retention never asked for it (the
-        event overtook the request, or applications erased on its own), the entry is written now."""
-        await self.conn.execute(
-            "UPDATE erasure_log SET erased_at = $2 WHERE application_id = $1 AND erased_at IS NULL",
-            application_id, erased_at,
+    async def log_erasures(self, erasures: list[IssuedErasure], *, issued_at: datetime) -> None:
+        """`log_erasure` for a batch claimed by the sweeper."""
+        await self.conn.executemany(
+            """INSERT INTO erasure_log (application_id, company_id, trigger, requested_at, due_at, issued_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING""",
+            [(e.application_id, e.company_id, e.trigger, e.requested_at, e.due_at, issued_at) for e in erasures],
         )
-        await self.conn.execute(
-            """INSERT INTO erasure_log (application_id, company_id, trigger, requested_at, due_at, issued_at,
-                                        attempts, erased_at)
-               SELECT $1, $2, $3, $4, $4, $4, 0, $4
-               WHERE NOT EXISTS (SELECT 1 FROM erasure_log WHERE application_id = $1)""",
+
+    async def complete_erasures(self, *, application_id: UUID, company_id: UUID, trigger: str,
+                                erased_at: datetime) -> int:
+        """Every open entry of the application is done by one erasure; returns how many were open. When retention
+        never asked for it (the event overtook the request, or applications erased on its own), the entry is
+        written now. One statement: this runs once per confirmation, on the hot path of every erasure."""
+        return await self.conn.fetchval(
+            """WITH completed AS (
+                   UPDATE erasure_log SET erased_at = $4 WHERE application_id = $1 AND erased_at IS NULL RETURNING 1
+               ), unasked AS (
+                   INSERT INTO erasure_log (application_id, company_id, trigger, requested_at, due_at, issued_at,
+                                            attempts, erased_at)
+                   SELECT $1, $2, $3, $4, $4, $4, 0, $4
+                   WHERE NOT EXISTS (SELECT 1 FROM erasure_log WHERE application_id = $1)
+                   RETURNING 1
+               )
+               SELECT count(*) FROM completed""",
             application_id, company_id, trigger, erased_at,
         )
 

@@ -26,6 +26,8 @@ async def _erasure_requested(event: ApplicationErasureRequested, conn) -> None:
     await schedule.erasure_requested(event, RetentionRepository(conn), OUTBOX)
 
 
+# Two queues, each processed strictly in order: confirmations of erasures do not wait behind schedule events. The
+# handlers accept any order between the two (an erased application is a tombstone that later facts leave alone).
 CONSUMERS: list[Consumer] = [
     Consumer("schedule", {
         ApplicationSubmitted: _with_repository(schedule.application_submitted),
@@ -33,6 +35,8 @@ CONSUMERS: list[Consumer] = [
         ApplicationWithdrawn: _with_repository(schedule.application_withdrawn),
         ConsentChanged: _with_repository(schedule.consent_changed),
         PostingClosed: _with_repository(schedule.posting_closed),
+    }),
+    Consumer("erasures", {
         ApplicationErasureRequested: _erasure_requested,
         ApplicationErased: _with_repository(schedule.application_erased),
     }),

@@ -30,11 +30,17 @@ class SweepResult:
 
 
 async def issue_erasure(outbox: Outbox, conn: asyncpg.Connection, erasure: IssuedErasure) -> None:
-    await outbox.add(conn, ErasureDue(
-        application_id=erasure.application_id, company_id=erasure.company_id, trigger=erasure.trigger,
-        due_at=erasure.due_at, requested_at=erasure.requested_at,
-    ))
-    metrics.erasures_issued.labels(erasure.trigger).inc()
+    await issue_erasures(outbox, conn, [erasure])
+
+
+async def issue_erasures(outbox: Outbox, conn: asyncpg.Connection, erasures: list[IssuedErasure]) -> None:
+    await outbox.add_many(conn, [
+        ErasureDue(application_id=e.application_id, company_id=e.company_id, trigger=e.trigger, due_at=e.due_at,
+                   requested_at=e.requested_at)
+        for e in erasures
+    ])
+    for erasure in erasures:
+        metrics.erasures_issued.labels(erasure.trigger).inc()
 
 
 async def sweep(pool: asyncpg.Pool, outbox: Outbox, *, now: datetime, batch_size: int,
@@ -67,16 +73,14 @@ async def _in_batches(pool: asyncpg.Pool, batch_size: int, step) -> int:
 
 async def _issue_due(repo: RetentionRepository, outbox: Outbox, now: datetime, batch_size: int) -> int:
     due = await repo.claim_due(now=now, limit=batch_size)
-    for erasure in due:
-        await repo.log_erasure(erasure, issued_at=now)
-        await issue_erasure(outbox, repo.conn, erasure)
+    await repo.log_erasures(due, issued_at=now)
+    await issue_erasures(outbox, repo.conn, due)
     return len(due)
 
 
 async def _reissue_unconfirmed(repo: RetentionRepository, outbox: Outbox, now: datetime, batch_size: int,
                                confirm_within: timedelta) -> int:
     late = await repo.claim_unconfirmed(issued_before=now - confirm_within, now=now, limit=batch_size)
-    for erasure in late:
-        await issue_erasure(outbox, repo.conn, erasure)
+    await issue_erasures(outbox, repo.conn, late)
     metrics.erasures_reissued.inc(len(late))
     return len(late)

@@ -63,12 +63,11 @@ async def erasure_requested(event: ApplicationErasureRequested, repo: RetentionR
 
 async def application_erased(event: ApplicationErased, repo: RetentionRepository) -> None:
     """Completes the erasure log; the application stays as a tombstone (ids and dates) to ignore late events."""
-    tracked = await _lock(repo, event)
-    await repo.mark_erased(application_id=event.application_id, erased_at=event.erased_at)
-    await repo.complete_erasures(application_id=event.application_id, company_id=event.company_id,
-                                 trigger=event.trigger, erased_at=event.erased_at)
-    if tracked.erased_at is None:
-        metrics.erasures_confirmed.inc()
+    await repo.mark_erased(application_id=event.application_id, company_id=event.company_id,
+                           erased_at=event.erased_at)
+    completed = await repo.complete_erasures(application_id=event.application_id, company_id=event.company_id,
+                                             trigger=event.trigger, erased_at=event.erased_at)
+    metrics.erasures_confirmed.inc(completed)
 
 
 async def recompute(repo: RetentionRepository, applications: list[TrackedApplication]) -> int:
