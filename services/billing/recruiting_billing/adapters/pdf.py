@@ -88,7 +88,7 @@ def _facts_table(invoice: Invoice) -> Table:
         facts.append(("Fällig am", f"{invoice.due_date:%d.%m.%Y}"))
     if invoice.cites:
         facts.append(("Korrigiert Rechnung", f"{invoice.cites.number} vom {invoice.cites.issue_date:%d.%m.%Y}"))
-    table = Table([[Paragraph(k, BOLD), Paragraph(escape(v), BODY)] for k, v in facts], colWidths=[40 * mm, 120 * mm])
+    table = Table([[Paragraph(k, BOLD), Paragraph(escape(v), BODY)] for k, v in facts], colWidths=[42 * mm, 128 * mm], hAlign="LEFT")
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]))
     return table
 
@@ -111,7 +111,7 @@ def _lines_table(invoice: Invoice) -> Table:
     for label, cents, style in (("Summe netto", invoice.net_cents, RIGHT), (vat_label, invoice.vat_cents, RIGHT),
                                 (total_label, invoice.gross_cents, RIGHT_BOLD)):
         rows.append(["", Paragraph(label, style), "", "", Paragraph(german_amount(cents, currency), style)])
-    table = Table(rows, colWidths=[12 * mm, 88 * mm, 16 * mm, 27 * mm, 27 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[12 * mm, 83 * mm, 19 * mm, 28 * mm, 28 * mm], repeatRows=1, hAlign="LEFT")
     body_end = len(invoice.lines)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -13,7 +13,7 @@ from recruiting_shared.problems import Forbidden, NotFound
 from recruiting_shared.service import Runtime, get_runtime
 
 from ..adapters.repository import Repository
-from ..domain.errors import InvoiceNotFound
+from ..domain.errors import InvalidInput, InvoiceNotFound
 from ..service_layer import invoicing, payments, profiles, subscriptions
 from ..service_layer.context import BillingContext
 from .schemas import BookIn, ChangeIn, PaymentIn, ProfileIn, invoice_out, package_out, profile_out, subscription_out
@@ -98,7 +98,7 @@ async def cancel(subscription_id: UUID, admin: CompanyAdmin, runtime: RuntimeDep
 async def list_invoices(reader: InvoiceReader, runtime: RuntimeDep, company_id: UUID | None = None) -> list[dict]:
     scope = _scope(reader) or company_id
     if scope is None:
-        raise NotFound("Operators list the invoices of one company: ?company_id=...")
+        raise InvalidInput("Operators list the invoices of one company: ?company_id=...")
     async with runtime.pool.acquire() as conn:
         return [invoice_out(i) for i in await Repository(conn).list_invoices(company_id=scope)]
 

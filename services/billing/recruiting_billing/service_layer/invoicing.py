@@ -63,7 +63,7 @@ async def cancel_invoice(conn: asyncpg.Connection, context: BillingContext, invo
     if original.kind != "invoice":
         raise InvoiceNotCancellable("A credit note cannot be cancelled.")
     today = context.clock()
-    documents.credit_note_for(original, number="-", issue_date=today)  # checks the rules before taking a number
+    # If the rules refuse the credit note below, the transaction rolls back and takes the number with it.
     sequence = await repository.next_number(series=documents.SERIES["credit_note"], year=today.year)
     credit_note = documents.credit_note_for(
         original, number=documents.invoice_number("credit_note", today.year, sequence), issue_date=today,
