@@ -1,4 +1,5 @@
-"""The applicant's whole journey with real e-mails, and what is (not) stored in clear on the way."""
+"""The applicant's whole journey with real e-mails, and what is (not) stored in clear on the way. The erasure goes
+through the real retention service: applications asks, retention answers with retention.erasure_due."""
 
 from __future__ import annotations
 
@@ -8,23 +9,26 @@ import zipfile
 
 import httpx
 import pytest
-from recruiting_shared.events import ErasureDue
 from tests.support.auth_helpers import signup_company
-from tests.support.events import EventTap, publish_event
+from tests.support.events import EventTap
 from tests.support.mailbox import body_text
 
 from tests.integration.test_applications_helpers import (
-    apply, future_slots, open_posting, raw_dump, session_for, shared_services,
+    apply, future_slots, open_posting, raw_dump, session_for, shared_services, wait_until,
 )
 
 
 @pytest.fixture(scope="module")
 async def services(stack):
-    return await shared_services(stack)
+    auth, applications = await shared_services(stack)
+    retention = stack.service("retention", auth_jwks_url=f"{auth.url}/api/auth/jwks.json")
+    await retention.wait_ready()
+    yield auth, applications, retention
+    retention.stop()
 
 
 async def test_apply_view_export_invite_choose_and_erase(stack, smtp, services):
-    auth, process = services
+    auth, process, retention = services
     company = await signup_company(auth.url)
     posting_id, _ = await open_posting(stack, process, company_id=company.company_id)
     async with httpx.AsyncClient(base_url=process.url, timeout=30) as client, \
@@ -70,15 +74,18 @@ async def test_apply_view_export_invite_choose_and_erase(stack, smtp, services):
         assert (await client.get("/api/applicant/application", headers=applicant)).status_code == 401
         requested = (await tap.wait_for(lambda e: e["type"] == "application.erasure_requested"))[0]
         assert requested["data"]["trigger"] == "applicant_request"
-        # Retention's answer, as the retention service sends it.
-        await publish_event(stack, ErasureDue(application_id=application_id, company_id=company.company_id,
-                                              trigger="applicant_request", due_at=requested["data"]["requested_at"],
-                                              requested_at=requested["data"]["requested_at"]))
         erased = (await tap.wait_for(lambda e: e["type"] == "application.erased"))[0]
         assert erased["data"]["application_id"] == application_id
         confirmation = (await smtp.wait_for(fields["email"], "erased"))[0]
         assert "erased" in body_text(confirmation)
         assert (await client.get(f"/api/applications/{application_id}", headers=company.headers)).status_code == 404
+
+        async def erasure_logged_as_done():
+            response = await client.get(f"{retention.url}/api/retention/erasures", headers=company.headers)
+            return [e for e in response.json() if e["application_id"] == application_id and e["erased_at"]]
+
+        logged = await wait_until(erasure_logged_as_done, what="retention's erasure log completed")
+        assert logged[0]["trigger"] == "applicant_request"
 
     everything = await raw_dump(process)
     for value in (fields["first_name"], fields["last_name"], fields["email"]):

@@ -4,6 +4,7 @@ longer opens with the keys that remain."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
@@ -126,14 +127,17 @@ async def test_erasure_shreds_the_key_so_an_earlier_database_copy_cannot_be_read
                         + (SELECT count(*) FROM outgoing_mail WHERE application_id = $1)""", uuid.UUID(application_id))
             tombstone = await conn.fetchrow("SELECT * FROM erased_applications WHERE application_id = $1",
                                             uuid.UUID(application_id))
-            erased_events = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE event_type = 'application.erased' AND aggregate_key = $1",
+            erased_events = await conn.fetch(
+                "SELECT envelope FROM outbox WHERE event_type = 'application.erased' AND aggregate_key = $1",
                 f"application:{application_id}")
         finally:
             await conn.close()
         assert leftovers == 0
         assert tombstone["trigger"] == "company_request"
-        assert erased_events == 1
+        # The second command only confirms again, with the date of the one erasure; one confirmation e-mail.
+        assert len(erased_events) == 2
+        assert len({json.loads(e["envelope"])["data"]["erased_at"] for e in erased_events}) == 1
+        assert len(await smtp.wait_for(fields["email"], "erased")) == 1
         assert (await client.get(f"/api/applications/{application_id}", headers=company.headers)).status_code == 404
         assert (await client.get("/api/applicant/application", headers=applicant)).status_code == 401
 

@@ -166,8 +166,8 @@ async def record_erased(conn: Conn, *, application_id: UUID, company_id: UUID, t
     )
 
 
-async def was_erased(conn: Conn, *, application_id: UUID) -> bool:
-    return bool(await conn.fetchval("SELECT 1 FROM erased_applications WHERE application_id = $1", application_id))
+async def erased(conn: Conn, *, application_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM erased_applications WHERE application_id = $1", application_id)
 
 
 # --- documents -------------------------------------------------------------------------------------------------------

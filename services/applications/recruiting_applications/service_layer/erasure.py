@@ -5,7 +5,8 @@
    `retention.erasure_due`, as its deadline sweeper also does when a retention period ends.
 2. On `retention.erasure_due` the application is crypto-shredded (its vault entry deleted) and every row of it
    deleted, a tombstone with ids only is kept, the confirmation e-mail is queued and `application.erased` published.
-   A second command for the same application finds the tombstone and does nothing."""
+   A later command for the same application finds the tombstone and only confirms again (same erasure date);
+   a redelivered message is absorbed by the inbox."""
 
 from __future__ import annotations
 
@@ -46,9 +47,7 @@ async def erase_application(event: ErasureDue, conn: asyncpg.Connection, service
     application_id = event.application_id
     row = await repo.get_application_for_erasure(conn, application_id=application_id)
     if row is None:
-        if not await repo.was_erased(conn, application_id=application_id):
-            log.warning("erasure due for an unknown application", extra={"application_id": application_id})
-        services.keys.vault.shred(application_id)
+        await _confirm_again(event, conn, services)
         return
     email = _email_or_none(services, row)
     await repo.delete_application(conn, application_id=application_id)
@@ -64,6 +63,20 @@ async def erase_application(event: ErasureDue, conn: asyncpg.Connection, service
     services.keys.vault.shred(application_id)
     services.mail.wake.set()
     log.info("application erased", extra={"application_id": application_id, "reason": event.trigger})
+
+
+async def _confirm_again(event: ErasureDue, conn: asyncpg.Connection, services: Services) -> None:
+    """A command for an application that is already gone: confirm once more with the original date (retention
+    re-issues erasures it has not seen confirmed), send nothing, change nothing. An id never seen is logged."""
+    services.keys.vault.shred(event.application_id)
+    tombstone = await repo.erased(conn, application_id=event.application_id)
+    if tombstone is None:
+        log.warning("erasure due for an unknown application", extra={"application_id": event.application_id})
+        return
+    await services.outbox.add(conn, ApplicationErased(
+        application_id=event.application_id, company_id=tombstone["company_id"], trigger=event.trigger,
+        erased_at=tombstone["erased_at"],
+    ))
 
 
 def _email_or_none(services: Services, row) -> str | None:
