@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -147,23 +148,24 @@ async def seed(run: Run, count: int) -> float:
         await conn.close()
 
 
-async def watch(run: Run, count: int, started: float) -> tuple[float, float]:
+async def watch(run: Run, count: int, started: float) -> dict[str, float]:
+    """Seconds from the seeding commit until each stage had handled all N erasures."""
     conn = await asyncpg.connect(f"{POSTGRES_URL}/{run.database}")
-    issued_at = None
+    finished: dict[str, float] = {}
     try:
         while True:
-            issued, published, confirmed = await conn.fetchrow(
-                """SELECT (SELECT count(*) FROM erasure_log),
+            stages = await conn.fetchrow(
+                """SELECT (SELECT count(*) FROM erasure_log) AS issued,
                           (SELECT count(*) FROM outbox WHERE event_type = 'retention.erasure_due'
-                                                       AND published_at IS NOT NULL),
-                          (SELECT count(*) FROM erasure_log WHERE erased_at IS NOT NULL)""")
-            now = time.monotonic()
-            if issued_at is None and issued >= count:
-                issued_at = now
-            print(f"  {now - started:7.1f}s  issued {issued:>7}  published {published:>7}  confirmed {confirmed:>7}",
-                  flush=True)
-            if confirmed >= count:
-                return issued_at, now
+                                                       AND published_at IS NOT NULL) AS published,
+                          (SELECT count(*) FROM erasure_log WHERE erased_at IS NOT NULL) AS confirmed""")
+            elapsed = time.monotonic() - started
+            for stage, done in stages.items():
+                if done >= count:
+                    finished.setdefault(stage, elapsed)
+            print(f"  {elapsed:7.1f}s  " + "  ".join(f"{k} {v:>7}" for k, v in stages.items()), flush=True)
+            if "confirmed" in finished:
+                return finished
             await asyncio.sleep(2)
     finally:
         await conn.close()
@@ -185,13 +187,21 @@ async def main() -> None:
             run.start_service()
         await run.wait_ready()
         stand_in = await stand_in_for_applications(run)
+        main_task = asyncio.current_task()
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):  # stop early, still clean up
+            asyncio.get_running_loop().add_signal_handler(stop_signal, main_task.cancel)
         print(f"seeding {args.applications} due applications ...")
         started = await seed(run, args.applications)
-        issued_at, confirmed_at = await watch(run, args.applications, started)
-        print(f"\n{args.applications} erasures, {args.instances} instance(s), batch {args.batch}")
-        print(f"issued:    all after {issued_at - started:7.1f}s  = {args.applications / (issued_at - started):8.0f} erasures/s")
-        print(f"confirmed: last after {confirmed_at - started:6.1f}s  = "
-              f"{args.applications / (confirmed_at - started):8.0f} erasures/s end to end")
+        finished = await watch(run, args.applications, started)
+        print(f"\n{args.applications} erasures, {args.instances} retention instance(s), sweep batch {args.batch}")
+        labels = {"issued": "issued (sweeper)", "published": "published (outbox relay)",
+                  "confirmed": "confirmed (end to end)"}
+        for stage, label in labels.items():
+            seconds = finished[stage]
+            print(f"{label:<26} all after {seconds:8.1f}s  {args.applications / seconds:8.0f} erasures/s")
+        print(f"time until the last erasure was confirmed: {finished['confirmed']:.1f}s")
+    except asyncio.CancelledError:
+        print("stopped before the end; cleaning up")
     finally:
         if stand_in:
             await stand_in.close()
