@@ -149,3 +149,24 @@ async def test_renewal_applies_a_scheduled_downgrade_and_a_cancellation_ends_onc
     assert len(events(daily, "subscription.ended", subscription_id=cancelling_sub["id"])) == 1
     assert len(await invoices(client, cancelling)) == 1
     assert len(await invoices(client, renewing)) == 2
+
+
+async def test_a_run_after_a_long_pause_catches_up_every_missed_period(daily, client):
+    platform = daily.platform
+    admin = await platform.company()
+    subscription = await book(client, admin, german_profile(), package_id="starter")
+    first_end = date.fromisoformat(subscription["current_period"]["end"])
+    [first] = await invoices(client, admin)
+    await client.post(f"/api/billing/invoices/{first['id']}/payments", headers=platform.operator.headers,
+                      json={"amount_cents": first["gross_cents"], "paid_on": first["issue_date"]})
+
+    today = first_end + timedelta(days=45)  # two monthly periods have started since
+    await two_instances_run(daily, today)
+
+    renewals = [i for i in await invoices(client, admin, count=3) if i["id"] != first["id"]]
+    periods = sorted((i["service_period"]["start"], i["service_period"]["end"]) for i in renewals)
+    assert len(renewals) == 2 and periods[0][0] == (first_end + timedelta(days=1)).isoformat()
+    assert date.fromisoformat(periods[1][0]) == date.fromisoformat(periods[0][1]) + timedelta(days=1)
+    [current] = (await client.get("/api/billing/subscriptions", headers=admin.headers)).json()
+    assert current["current_period"]["start"] == periods[1][0]
+    assert date.fromisoformat(current["current_period"]["start"]) <= today <= date.fromisoformat(current["current_period"]["end"])

@@ -88,9 +88,9 @@ async def renew_due_subscriptions(pool: asyncpg.Pool, context: BillingContext, t
             due = await Repository(conn).subscriptions_due_for_renewal(today=today, limit=RENEWAL_BATCH)
             for subscription in due:
                 await _renew_or_end(conn, context, subscription, today)
-        handled += len(due)
-        if len(due) < RENEWAL_BATCH:
+        if not due:  # also after catching up several periods: a renewed row may still be due
             return handled
+        handled += len(due)
 
 
 async def _renew_or_end(conn: asyncpg.Connection, context: BillingContext, subscription: rules.Subscription,
