@@ -21,6 +21,7 @@ from recruiting_shared.events import (
     ApplicationErased, ApplicationErasureRequested, ApplicationStatusChanged, ApplicationSubmitted, ConsentChanged,
     PostingClosed,
 )
+from recruiting_shared.messaging import PermanentError
 from recruiting_shared.outbox import Outbox
 
 OUTBOX = Outbox("retention")
@@ -112,6 +113,16 @@ async def test_events_out_of_order_and_twice_give_the_right_schedule(pool):
     assert (entry["clock_started_by"], entry["talent_pool"], entry["on_hold"]) == ("rejected", True, False)
     await apply(pool, app.consent(False, T0 + timedelta(days=5)), app.consent(True, T0 + timedelta(days=4)))
     assert (await schedule_of(pool, app.company_id))[app.id]["due_at"] == T0 + timedelta(days=3 + 180)
+
+
+async def test_an_event_naming_another_company_for_a_known_application_is_refused_as_permanent(pool):
+    app = Application()
+    await apply(pool, app.status("rejected", T0))
+    forged = app.status("hired", T0 + timedelta(days=1)).model_copy(update={"company_id": uuid4()})
+    with pytest.raises(PermanentError):
+        await apply(pool, forged)
+    entry = (await schedule_of(pool, app.company_id))[app.id]
+    assert (entry["clock_started_by"], entry["clock_started_at"]) == ("rejected", T0)
 
 
 async def test_a_closed_posting_starts_the_clock_of_undecided_applications_even_when_it_overtakes_them(pool):

@@ -10,6 +10,7 @@ from recruiting_shared.events import (
     ApplicationErased, ApplicationErasureRequested, ApplicationStatusChanged, ApplicationSubmitted,
     ApplicationWithdrawn, ConsentChanged, PostingClosed,
 )
+from recruiting_shared.messaging import PermanentError
 from recruiting_shared.outbox import Outbox
 
 from ..adapters import metrics
@@ -84,7 +85,11 @@ async def recompute(repo: RetentionRepository, applications: list[TrackedApplica
 
 
 async def _lock(repo: RetentionRepository, event) -> TrackedApplication:
-    return await repo.lock_application(application_id=event.application_id, company_id=event.company_id)
+    tracked = await repo.lock_application(application_id=event.application_id, company_id=event.company_id)
+    if tracked.facts.company_id != event.company_id:
+        # An application never changes company; such an event is corrupt and must not move another company's data.
+        raise PermanentError("the application belongs to another company")
+    return tracked
 
 
 async def _save(repo: RetentionRepository, tracked: TrackedApplication, facts: ApplicationFacts) -> None:
