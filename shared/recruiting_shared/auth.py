@@ -74,7 +74,7 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise Unauthorized("The access token is not valid.") from None
-        if header.get("alg") not in ALLOWED_ALGORITHMS or not header.get("kid"):
+        if header.get("alg") not in ALLOWED_ALGORITHMS or not isinstance(header.get("kid"), str) or not header["kid"]:
             raise Unauthorized("The access token is not valid.")
         key = await self.key_for(header["kid"])
         if key is None:

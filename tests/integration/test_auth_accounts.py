@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest_asyncio
 from recruiting_shared.auth import TokenVerifier
 
-from tests.support.auth_helpers import login, operator_session, signup_company, strong_password, unique_email
+from tests.support.auth_helpers import (
+    OPERATOR_EMAIL, OPERATOR_PASSWORD, login, operator_session, shared_auth_service, signup_company, strong_password,
+    unique_email,
+)
 from tests.support.events import EventTap
-
-OPERATOR_EMAIL = "operator@example.com"
-OPERATOR_PASSWORD = "operator-password-for-tests-7"
-
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def auth(stack):
-    process = stack.service("auth", BOOTSTRAP_OPERATOR_EMAIL=OPERATOR_EMAIL,
-                            BOOTSTRAP_OPERATOR_PASSWORD=OPERATOR_PASSWORD)
-    await process.wait_ready()
-    yield process
-    process.stop()
+    return await shared_auth_service(stack)
 
 
 async def test_signup_creates_a_company_whose_admin_can_log_in_and_see_themselves(auth, stack):
@@ -80,5 +77,5 @@ async def test_the_bootstrap_operator_logs_in_without_a_company(auth):
 
 async def test_many_sign_ups_and_logins_from_one_address_are_not_throttled(auth):
     """Other services' tests sign up many companies from 127.0.0.1 in one run."""
-    sessions = [await signup_company(auth.url) for _ in range(12)]
+    sessions = await asyncio.gather(*(signup_company(auth.url) for _ in range(12)))
     assert len({session.company_id for session in sessions}) == 12

@@ -14,19 +14,18 @@ import jwt
 import pytest
 import pytest_asyncio
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from recruiting_auth.adapters.crypto import Sealer, decode_master_key, generate_master_key
+from recruiting_auth.adapters.crypto import Sealer, decode_master_key
+from recruiting_shared.auth import TokenVerifier
+from recruiting_shared.problems import Unauthorized
 
-from tests.support.auth_helpers import auth_database, signup_company, strong_password, unique_email
-
-ENCRYPTION_KEY = generate_master_key()
+from tests.support.auth_helpers import (
+    ENCRYPTION_KEY, auth_database, shared_auth_service, signup_company, strong_password, unique_email,
+)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def auth(stack):
-    process = stack.service("auth", database="auth_bad_input", AUTH_ENCRYPTION_KEY=ENCRYPTION_KEY)
-    await process.wait_ready()
-    yield process
-    process.stop()
+    return await shared_auth_service(stack)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -59,6 +58,16 @@ async def test_malformed_json_is_a_422(auth, path):
     async with httpx.AsyncClient(base_url=auth.url) as client:
         response = await client.post(path, content=b'{"email": "x@example.com", ', headers={"content-type": "application/json"})
     assert_problem(response, 422)
+
+
+async def test_control_characters_are_a_422_not_a_database_error(auth):
+    async with httpx.AsyncClient(base_url=auth.url) as client:
+        signup = await client.post("/api/auth/signup", json={"company_name": "Nul\u0000 GmbH", "email": unique_email(),
+                                                             "password": strong_password(), "name": "Nu"})
+        login = await client.post("/api/auth/login", json={"email": "a\u0000@example.com", "password": "x"})
+        forgot = await client.post("/api/auth/password/forgot", json={"email": "a\u0000@example.com"})
+    for response in (signup, login, forgot):
+        assert_problem(response, 422)
 
 
 async def test_missing_fields_are_named(auth):
@@ -126,6 +135,17 @@ async def test_hs256_signed_with_the_public_key_is_a_401(auth, user):
         signing_input = unsigned_parts({"alg": "HS256", "kid": jwk["kid"], "typ": "JWT"}, claims)
         signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
         assert_problem(await me_with(auth, f"{signing_input}.{b64url(signature)}"), 401)
+
+
+async def test_odd_headers_are_a_401_here_and_in_the_shared_verifier(auth, user):
+    _, payload, signature = user.access_token.split(".")
+    verifier = TokenVerifier(f"{auth.url}/api/auth/jwks.json")
+    for header in ({"alg": "EdDSA", "kid": ["a", "b"]}, {"alg": "EdDSA", "kid": 7}, {"alg": ["EdDSA"], "kid": "x"},
+                   {"alg": "EdDSA"}, {"alg": "ES256", "kid": "x"}):
+        token = f"{b64url(json.dumps(header).encode())}.{payload}.{signature}"
+        assert_problem(await me_with(auth, token), 401)
+        with pytest.raises(Unauthorized):
+            await verifier.verify(token)
 
 
 async def test_a_token_signed_by_another_key_under_a_known_kid_is_a_401(auth, user):

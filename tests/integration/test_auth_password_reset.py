@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import httpx
 import pytest_asyncio
+from recruiting_auth.domain.tokens import hash_token
 
 from tests.support.auth_helpers import (
-    auth_database, client_address, login, signup_company, strong_password, unique_email,
+    auth_database, client_address, login, shared_auth_service, signup_company, strong_password, unique_email,
 )
 from tests.support.mailbox import body_text, link_token
-from recruiting_auth.domain.tokens import hash_token
 
 RESET_SUBJECT = "Reset your password"
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def auth(stack):
-    process = stack.service("auth")
-    await process.wait_ready()
-    yield process
-    process.stop()
+    return await shared_auth_service(stack)
 
 
 async def forgot(auth, email: str, address: int, **headers: str) -> httpx.Response:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
-import pytest_asyncio
 import jwt
+import pytest_asyncio
 from recruiting_shared.auth import TokenVerifier
 
-from tests.support.auth_helpers import login, operator_session, signup_company
+from tests.support.auth_helpers import login, operator_session, shared_auth_service, signup_company
 
 OPERATOR_EMAIL = "keys-operator@example.com"
 OPERATOR_PASSWORD = "operator-password-for-key-tests-3"
@@ -15,10 +17,7 @@ OPERATOR_PASSWORD = "operator-password-for-key-tests-3"
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def auth(stack):
-    process = stack.service("auth")
-    await process.wait_ready()
-    yield process
-    process.stop()
+    return await shared_auth_service(stack)
 
 
 async def post(url: str, path: str, body: dict, headers: dict | None = None) -> httpx.Response:
@@ -65,10 +64,9 @@ async def test_key_rotation_publishes_the_new_key_first_and_logs_nobody_out(stac
     env = {"database": "auth_keys", "BOOTSTRAP_OPERATOR_EMAIL": OPERATOR_EMAIL,
            "BOOTSTRAP_OPERATOR_PASSWORD": OPERATOR_PASSWORD}
     patient = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="3600", **env)
-    await patient.wait_ready()
     eager = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="0", **env)
-    await eager.wait_ready()
     try:
+        await asyncio.gather(patient.wait_ready(), eager.wait_ready())
         user = await signup_company(patient.url)
         old_kid = jwt.get_unverified_header(user.access_token)["kid"]
         operator = await operator_session(patient.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)

@@ -5,16 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest_asyncio
 
-from tests.support.auth_helpers import login, signup_company, strong_password, unique_email
+from tests.support.auth_helpers import login, shared_auth_service, signup_company, strong_password, unique_email
 from tests.support.mailbox import body_text, link_token
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def auth(stack):
-    process = stack.service("auth")
-    await process.wait_ready()
-    yield process
-    process.stop()
+    return await shared_auth_service(stack)
 
 
 async def invite(auth, admin, email: str, role: str = "recruiter", name: str = "Rita Recruiter") -> httpx.Response:

@@ -10,10 +10,32 @@ Other services verify these tokens with the JWKS at f"{auth.url}/api/auth/jwks.j
 
 from __future__ import annotations
 
+import base64
+import os
 import uuid
 from dataclasses import dataclass
 
 import httpx
+
+
+# The operator and encryption key of the auth process that `shared_auth_service` starts once per test run.
+OPERATOR_EMAIL = "operator@example.com"
+OPERATOR_PASSWORD = "operator-password-for-tests-7"
+ENCRYPTION_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()
+_shared_processes: dict[str, object] = {}
+
+
+async def shared_auth_service(stack):
+    """One auth process per test run (database `auth_shared`, the operator above, ENCRYPTION_KEY as
+    AUTH_ENCRYPTION_KEY) that any test module may use; the stack stops it at the end of the run. Starting a process
+    per module costs seconds each on a busy machine."""
+    process = _shared_processes.get(stack.run_id)
+    if process is None or process.process.poll() is not None:
+        process = stack.service("auth", database="auth_shared", BOOTSTRAP_OPERATOR_EMAIL=OPERATOR_EMAIL,
+                                BOOTSTRAP_OPERATOR_PASSWORD=OPERATOR_PASSWORD, AUTH_ENCRYPTION_KEY=ENCRYPTION_KEY)
+        _shared_processes[stack.run_id] = process
+    await process.wait_ready()
+    return process
 
 
 @dataclass

@@ -14,4 +14,4 @@ class LocalTokenVerifier(TokenVerifier):
         self.keyring = keyring
 
     async def key_for(self, kid: str) -> jwt.PyJWK | None:
-        return self.keyring.verification_key(kid)
+        return self.keyring.verification_key(kid) if isinstance(kid, str) else None

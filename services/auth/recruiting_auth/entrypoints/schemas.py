@@ -18,10 +18,19 @@ def _valid_email(value: str) -> str:
         raise ValueError("not a valid e-mail address") from None
 
 
+def _printable(value: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no name or address needs control characters.
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        raise ValueError("control characters are not allowed")
+    return value
+
+
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254),
-                  AfterValidator(_valid_email)]
-LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+                  AfterValidator(_printable), AfterValidator(_valid_email)]
+LoginEmail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+                       AfterValidator(_printable)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                 AfterValidator(_printable)]
 # The policy allows up to 128 characters and says so; this bound only keeps absurd bodies away from the hasher.
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 OpaqueToken = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=256)]

@@ -68,8 +68,12 @@ async def process_reset_batch(auth: Auth) -> int:
             "SELECT id, email_sealed FROM reset_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH)
         for row in rows:
             await conn.execute("DELETE FROM reset_requests WHERE id = $1", row["id"])
-            email = auth.request_sealer.open(row["email_sealed"], _context(row["id"])).decode()
-            sent += await _send_reset_link(conn, email, auth)
+            try:
+                async with conn.transaction():  # a savepoint: one bad request must not hold up the others
+                    email = auth.request_sealer.open(row["email_sealed"], _context(row["id"])).decode()
+                    sent += await _send_reset_link(conn, email, auth)
+            except Exception as exc:
+                log.error("password reset request dropped", extra={"error_type": type(exc).__name__})
     if sent:
         auth.mail.wake()
     return len(rows)
