@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -32,6 +32,7 @@ class Platform:
     auth: ServiceProcess
     postings: ServiceProcess
     events: EventTap
+    replicas: list[ServiceProcess] = field(default_factory=list)  # more postings instances on the same database
 
     async def company(self, name: str | None = None, *, max_active_postings: int = 100) -> Session:
         """A freshly signed-up company with a license package, once postings has applied it."""
@@ -47,21 +48,21 @@ class Platform:
 
 
 @asynccontextmanager
-async def running_platform(stack, **postings_env: str) -> AsyncIterator[Platform]:
+async def running_platform(stack, *, postings_instances: int = 1, **postings_env: str) -> AsyncIterator[Platform]:
     """Postings starts first so that its queues are bound before auth announces the first company; every posting
     event is tapped while the platform runs, so the outbox always has somewhere to deliver."""
     auth_port = free_port()
-    postings = stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json",
-                             **postings_env)
+    postings = [stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json",
+                              **postings_env) for _ in range(postings_instances)]
     auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600")
     try:
-        await postings.wait_ready()
-        await auth.wait_ready()
+        for process in (*postings, auth):
+            await process.wait_ready()
         async with EventTap(stack, "posting.published", "posting.closed") as tap:
-            yield Platform(stack, auth, postings, tap)
+            yield Platform(stack, auth, postings[0], tap, postings[1:])
     finally:
-        postings.stop()
-        auth.stop()
+        for process in (*postings, auth):
+            process.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

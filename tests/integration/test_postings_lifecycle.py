@@ -25,7 +25,8 @@ PROBLEMS = "https://recruiting-platform.dev/problems/"
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def platform(stack):
-    async with running_platform(stack, closing_sweep_seconds="0.5") as running:
+    """Two postings instances on one database, as in production: they share the queues and the closing work."""
+    async with running_platform(stack, postings_instances=2, closing_sweep_seconds="0.5") as running:
         yield running
 
 
@@ -53,11 +54,14 @@ async def quota_of(client, session) -> dict:
 
 
 async def duplicates_seen(platform) -> float:
-    """How many deliveries the quota consumer recognised as already applied (its inbox said so)."""
-    async with httpx.AsyncClient(base_url=platform.postings.url) as http:
-        text = (await http.get("/metrics")).text
-    match = re.search(r'consumer_messages_total\{consumer="postings.quota",outcome="duplicate"\} ([0-9.]+)', text)
-    return float(match.group(1)) if match else 0.0
+    """How many deliveries the quota consumers recognised as already applied (their inbox said so)."""
+    seen = 0.0
+    for instance in (platform.postings, *platform.replicas):
+        async with httpx.AsyncClient(base_url=instance.url) as http:
+            text = (await http.get("/metrics")).text
+        match = re.search(r'consumer_messages_total\{consumer="postings.quota",outcome="duplicate"\} ([0-9.]+)', text)
+        seen += float(match.group(1)) if match else 0.0
+    return seen
 
 
 async def deliver_twice(platform, data) -> None:
@@ -114,6 +118,11 @@ async def test_the_quota_follows_the_package_and_duplicate_events_change_nothing
         period_start=date.today(), period_end=date.today() + timedelta(days=30)))
     assert await quota_of(client, session) == {"package_id": "business", "max_active_postings": 2,
                                                "active_postings": 2, "may_publish": False}
+    # An event about an older state (handled late, e.g. by another instance) does not bring the old package back.
+    await deliver_twice(platform, SubscriptionChanged(
+        subscription_id=subscription, company_id=session.company_id, package_id="starter",
+        previous_package_id="business", max_active_postings=1, effective_on=date.today() - timedelta(days=1)))
+    assert (await quota_of(client, session))["package_id"] == "business"
 
 
 async def test_after_a_cancellation_published_postings_stay_online_but_nothing_new_is_published(platform, client):
@@ -176,24 +185,18 @@ async def test_closing_and_deleting_announce_posting_closed_and_a_draft_leaves_n
 
 
 async def test_postings_close_at_their_closing_date_once_with_two_instances_running(platform, client, database):
-    second = platform.stack.service("postings", auth_jwks_url=platform.postings.env["AUTH_JWKS_URL"],
-                                    closing_sweep_seconds="0.5")
-    try:
-        await second.wait_ready()
-        session = await platform.company()
-        postings = [await create(client, session) for _ in range(6)]
-        for posting in postings:
-            await publish(client, session, posting["id"])
-        # The closing date arrives: set in the database rather than waited for, so a slow machine cannot make the
-        # publishing itself come too late.
-        closes_at = datetime.now(UTC).replace(microsecond=0)
-        await database.execute("UPDATE postings SET closes_at = $1 WHERE id = ANY($2::uuid[])",
-                               closes_at, [p["id"] for p in postings])
-        ids = [p["id"] for p in postings]
-        await platform.events.wait_for(lambda e: e["type"] == "posting.closed" and e["data"]["posting_id"] in ids,
-                                       count=6, timeout=30)
-    finally:
-        second.stop()
+    assert len(platform.replicas) == 1 and platform.replicas[0].process.poll() is None
+    session = await platform.company()
+    postings = [await create(client, session) for _ in range(6)]
+    for posting in postings:
+        await publish(client, session, posting["id"])
+    # The closing date arrives: set in the database rather than waited for, so a slow machine cannot make the
+    # publishing itself come too late.
+    closes_at = datetime.now(UTC).replace(microsecond=0)
+    ids = [p["id"] for p in postings]
+    await database.execute("UPDATE postings SET closes_at = $1 WHERE id = ANY($2::uuid[])", closes_at, ids)
+    await platform.events.wait_for(lambda e: e["type"] == "posting.closed" and e["data"]["posting_id"] in ids,
+                                   count=6, timeout=30)
     assert closed_reasons(platform, ids) == {posting_id: ["closing_date_reached"] for posting_id in ids}
     rows = await database.fetch(
         """SELECT envelope->'data'->>'posting_id' AS posting_id, count(*) AS closings FROM outbox
@@ -210,7 +213,10 @@ async def test_postings_close_at_their_closing_date_once_with_two_instances_runn
 async def test_concurrent_publishes_cannot_overrun_the_quota(platform, client):
     session = await platform.company(max_active_postings=2)
     drafts = [await create(client, session) for _ in range(6)]
-    answers = await asyncio.gather(*(client.post(f"/api/postings/{d['id']}/publish", headers=session.headers)
-                                     for d in drafts))
+    # Half of them through each instance: the quota holds across processes, not just within one.
+    async with httpx.AsyncClient(base_url=platform.replicas[0].url, timeout=30) as other_instance:
+        answers = await asyncio.gather(*(
+            (client if i % 2 else other_instance).post(f"/api/postings/{d['id']}/publish", headers=session.headers)
+            for i, d in enumerate(drafts)))
     assert sorted(r.status_code for r in answers) == [200, 200, 402, 402, 402, 402]
     assert (await quota_of(client, session))["active_postings"] == 2

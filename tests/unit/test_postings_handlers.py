@@ -79,11 +79,11 @@ class FakeSubscriptions:
         return largest([Allowance(s["package_id"], s["max"]) for s in self.rows.values()
                         if s["company_id"] == company_id and s["status"] == "active"])
 
-    async def activate(self, *, subscription_id, company_id, package_id, max_active_postings, period_end):
+    async def activate(self, *, subscription_id, company_id, package_id, max_active_postings, period_start, period_end):
         self.rows.setdefault(subscription_id, {"company_id": company_id, "package_id": package_id,
                                                "max": max_active_postings, "status": "active"})
 
-    async def set_package(self, *, subscription_id, company_id, package_id, max_active_postings, period_end=None):
+    async def set_package(self, *, subscription_id, company_id, package_id, max_active_postings, since, period_end=None):
         row = self.rows.setdefault(subscription_id, {"company_id": company_id, "status": "active"})
         if row["status"] == "active":
             row.update(package_id=package_id, max=max_active_postings)

@@ -1,8 +1,9 @@
 """Each company's subscriptions as billing reports them, reduced to what the quota needs.
 
-Events of one company arrive in order (billing's outbox orders them per company), but a redelivered or late event
-must not undo a later one: an ended subscription stays ended, and `activated` never overwrites what a later
-`changed` or `renewed` already wrote."""
+Billing's outbox publishes the events of one company in order, but with several instances of this service (or a
+redelivery) they can be handled out of order, so a late event must not undo a later one: an ended subscription stays
+ended, `activated` never overwrites what `changed` or `renewed` already wrote, and a package change only applies
+when it is not older (`package_since`) than the package stored."""
 
 from __future__ import annotations
 
@@ -27,24 +28,27 @@ class SubscriptionRepository:
         return largest([Allowance(r["package_id"], r["max_active_postings"]) for r in rows])
 
     async def activate(self, *, subscription_id: UUID, company_id: UUID, package_id: str, max_active_postings: int,
-                       period_end: date) -> None:
+                       period_start: date, period_end: date) -> None:
         await self.conn.execute(
-            """INSERT INTO subscriptions (subscription_id, company_id, package_id, max_active_postings, status, period_end)
-               VALUES ($1, $2, $3, $4, 'active', $5) ON CONFLICT (subscription_id) DO NOTHING""",
-            subscription_id, company_id, package_id, max_active_postings, period_end,
+            """INSERT INTO subscriptions (subscription_id, company_id, package_id, max_active_postings, status,
+                                          package_since, period_end)
+               VALUES ($1, $2, $3, $4, 'active', $5, $6) ON CONFLICT (subscription_id) DO NOTHING""",
+            subscription_id, company_id, package_id, max_active_postings, period_start, period_end,
         )
 
     async def set_package(self, *, subscription_id: UUID, company_id: UUID, package_id: str,
-                          max_active_postings: int, period_end: date | None = None) -> None:
+                          max_active_postings: int, since: date, period_end: date | None = None) -> None:
         """For `changed` and `renewed`; also creates the subscription if its `activated` has not arrived (yet)."""
         await self.conn.execute(
-            """INSERT INTO subscriptions (subscription_id, company_id, package_id, max_active_postings, status, period_end)
-               VALUES ($1, $2, $3, $4, 'active', $5)
+            """INSERT INTO subscriptions (subscription_id, company_id, package_id, max_active_postings, status,
+                                          package_since, period_end)
+               VALUES ($1, $2, $3, $4, 'active', $5, $6)
                ON CONFLICT (subscription_id) DO UPDATE
                    SET package_id = excluded.package_id, max_active_postings = excluded.max_active_postings,
+                       package_since = excluded.package_since,
                        period_end = coalesce(excluded.period_end, subscriptions.period_end), updated_at = now()
-                   WHERE subscriptions.status = 'active'""",
-            subscription_id, company_id, package_id, max_active_postings, period_end,
+                   WHERE subscriptions.status = 'active' AND subscriptions.package_since <= excluded.package_since""",
+            subscription_id, company_id, package_id, max_active_postings, since, period_end,
         )
 
     async def end(self, *, subscription_id: UUID, company_id: UUID, ended_on: date, reason: str) -> None:

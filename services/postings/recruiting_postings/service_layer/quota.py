@@ -19,7 +19,7 @@ async def subscription_activated(event: SubscriptionActivated, uow: UnitOfWork) 
     await uow.postings.lock_company(event.company_id)
     await uow.subscriptions.activate(
         subscription_id=event.subscription_id, company_id=event.company_id, package_id=event.package_id,
-        max_active_postings=event.max_active_postings, period_end=event.period_end,
+        max_active_postings=event.max_active_postings, period_start=event.period_start, period_end=event.period_end,
     )
 
 
@@ -27,7 +27,7 @@ async def subscription_changed(event: SubscriptionChanged, uow: UnitOfWork) -> N
     await uow.postings.lock_company(event.company_id)
     await uow.subscriptions.set_package(
         subscription_id=event.subscription_id, company_id=event.company_id, package_id=event.package_id,
-        max_active_postings=event.max_active_postings,
+        max_active_postings=event.max_active_postings, since=event.effective_on,
     )
 
 
@@ -35,7 +35,7 @@ async def subscription_renewed(event: SubscriptionRenewed, uow: UnitOfWork) -> N
     await uow.postings.lock_company(event.company_id)
     await uow.subscriptions.set_package(
         subscription_id=event.subscription_id, company_id=event.company_id, package_id=event.package_id,
-        max_active_postings=event.max_active_postings, period_end=event.period_end,
+        max_active_postings=event.max_active_postings, since=event.period_start, period_end=event.period_end,
     )
 
 
