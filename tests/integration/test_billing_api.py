@@ -239,7 +239,8 @@ async def test_the_database_refuses_to_edit_or_delete_an_issued_invoice(platform
 # --- payments and credit notes -------------------------------------------------------------------------------------
 async def test_payment_in_two_parts_marks_the_invoice_paid(platform, client):
     admin = await platform.company()
-    await book(client, admin, german_profile())
+    profile = german_profile()
+    await book(client, admin, profile)
     [invoice] = await invoices(client, admin)
     pay = f"/api/billing/invoices/{invoice['id']}/payments"
     ops = platform.operator.headers
@@ -256,6 +257,7 @@ async def test_payment_in_two_parts_marks_the_invoice_paid(platform, client):
     assert [p["amount_cents"] for p in second.json()["payments"]] == [10_000, 7_731]
     paid = await platform.events.wait_for(lambda e: e["type"] == "invoice.paid" and e["data"]["invoice_id"] == invoice["id"])
     assert paid[0]["data"]["amount_cents"] == 17_731
+    await platform.stack.smtp.wait_for(profile["billing_email"], f"Rechnung {invoice['number']} ist bezahlt")
     again = await client.post(pay, json={"amount_cents": 1, "paid_on": today}, headers=ops)
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
 

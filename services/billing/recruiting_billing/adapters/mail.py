@@ -37,6 +37,14 @@ def reminder_mail(invoice: Invoice, reminders_sent: int, final: bool) -> tuple[s
     return invoice.buyer.email, subject, text + _signature(invoice.seller)
 
 
+def payment_received_mail(invoice: Invoice) -> tuple[str, str, str]:
+    subject = f"Zahlungseingang: Rechnung {invoice.number} ist bezahlt"
+    text = (f"Guten Tag,\n\nvielen Dank: Die Rechnung {invoice.number} vom {invoice.issue_date:%d.%m.%Y} über "
+            f"{german_amount(invoice.gross_cents, invoice.currency)} ist vollständig bezahlt.\n\n"
+            f"Thank you: invoice {invoice.number} is paid in full.\n")
+    return invoice.buyer.email, subject, text + _signature(invoice.seller)
+
+
 def suspension_mail(buyer: Party, seller: Party) -> tuple[str, str, str]:
     subject = "Ihr Lizenzpaket wurde ausgesetzt"
     text = ("Guten Tag,\n\nweil eine Rechnung trotz Erinnerungen nicht bezahlt wurde, haben wir Ihr Lizenzpaket "

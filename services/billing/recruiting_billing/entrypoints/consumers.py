@@ -1,8 +1,9 @@
 """The billing service's event consumers. Billing consumes its own events:
 
 - `invoicing`: subscription.activated / changed / renewed -> issue the invoices for the new charges;
-- `mail`: invoice.issued -> e-mail the invoice; invoice.overdue -> payment reminder; subscription.ended
-  (suspension) -> notice.
+- `mail`: invoice.issued -> e-mail the invoice; invoice.overdue -> payment reminder; invoice.paid -> payment
+  confirmation; subscription.ended (suspension) -> notice. (This also gives every billing event a queue, so
+  the outbox never holds an event nobody is bound to.)
 
 Handlers need the service's context (settings, outbox, mailer, clock); bootstrap builds them with
 `consumers(context)`. `CONSUMERS` names the same queues for tooling that only needs their names."""
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from recruiting_shared.events import (InvoiceIssued, InvoiceOverdue, SubscriptionActivated, SubscriptionChanged,
+from recruiting_shared.events import (InvoiceIssued, InvoiceOverdue, InvoicePaid, SubscriptionActivated, SubscriptionChanged,
                                       SubscriptionEnded, SubscriptionRenewed)
 from recruiting_shared.messaging import Consumer
 
@@ -33,6 +34,7 @@ def consumers(context: BillingContext | None) -> list[Consumer]:
         Consumer("mail", {
             InvoiceIssued: partial(notifications.send_invoice, context=context),
             InvoiceOverdue: partial(notifications.send_reminder, context=context),
+            InvoicePaid: partial(notifications.send_payment_confirmation, context=context),
             SubscriptionEnded: partial(notifications.send_suspension_notice, context=context),
         }),
     ]

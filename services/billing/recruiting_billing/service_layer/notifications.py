@@ -1,12 +1,13 @@
 """E-mails to the company's billing address, sent by the `mail` consumer from billing's own events, so that each
-goes out after the state change committed, and is retried until the mail server took it."""
+goes out after the state change committed, and is retried until the mail server took it: the invoice, payment
+reminders, the payment confirmation and the suspension notice."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
 import asyncpg
-from recruiting_shared.events import InvoiceIssued, InvoiceOverdue, SubscriptionEnded
+from recruiting_shared.events import InvoiceIssued, InvoiceOverdue, InvoicePaid, SubscriptionEnded
 from recruiting_shared.messaging import PermanentError
 
 from ..adapters import mail
@@ -38,6 +39,11 @@ async def send_reminder(event: InvoiceOverdue, conn: asyncpg.Connection, context
     final = event.reminders_sent >= context.settings.billing_max_reminders
     to, subject, text = mail.reminder_mail(invoice, event.reminders_sent, final)
     await context.mailer.send(to, subject, text, attachments=mail.attachments(invoice, pdf, xml))
+
+
+async def send_payment_confirmation(event: InvoicePaid, conn: asyncpg.Connection, context: BillingContext) -> None:
+    invoice = await _invoice(conn, event.invoice_id)
+    await context.mailer.send(*mail.payment_received_mail(invoice))
 
 
 async def send_suspension_notice(event: SubscriptionEnded, conn: asyncpg.Connection, context: BillingContext) -> None:
