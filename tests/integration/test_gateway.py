@@ -137,11 +137,12 @@ async def raw_request_head(gateway: TestGateway, method: str, path: str, content
         f"Content-Length: {content_length}\r\nConnection: close\r\n\r\n".encode()
     )
     await writer.drain()
-    raw = await reader.read()
-    writer.close()
-    head, _, body = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode().split("\r\n")
+    # Read exactly the answer: nginx keeps the connection open a few seconds for the body it was promised.
+    head = (await reader.readuntil(b"\r\n\r\n")).decode()
+    status_line, *header_lines = head.strip().split("\r\n")
     headers = {name.lower(): value.strip() for name, _, value in (line.partition(":") for line in header_lines)}
+    body = await reader.readexactly(int(headers["content-length"]))
+    writer.close()
     return int(status_line.split()[1]), headers, json.loads(body)
 
 
