@@ -18,12 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from recruiting_shared.events import SubscriptionActivated
 
-from tests.support.auth_helpers import Session, signup_company
+from tests.support.auth_helpers import Session, operator_session, signup_company
 from tests.support.events import EventTap, publish_event
 from tests.support.processes import ServiceProcess
 from tests.support.tcp_proxy import free_port
 
 PROBLEM = "application/problem+json"
+OPERATOR_EMAIL = "postings-operator@example.com"
+OPERATOR_PASSWORD = "operator-password-for-postings-tests-7"
 
 
 @dataclass
@@ -54,7 +56,8 @@ async def running_platform(stack, *, postings_instances: int = 1, **postings_env
     auth_port = free_port()
     postings = [stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json",
                               **postings_env) for _ in range(postings_instances)]
-    auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600")
+    auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600",
+                         bootstrap_operator_email=OPERATOR_EMAIL, bootstrap_operator_password=OPERATOR_PASSWORD)
     try:
         for process in (*postings, auth):
             await process.wait_ready()
@@ -221,6 +224,10 @@ async def test_company_endpoints_need_a_valid_token(platform, client):
         response = await client.get(f"/api/postings/{posting['id']}", headers=headers)
         assert response.status_code == 401 and response.headers["content-type"] == PROBLEM
     assert (await client.post("/api/postings", json=posting_body())).status_code == 401
+    # The platform's operators are not a company: they have no postings to manage.
+    operator = await operator_session(platform.auth.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+    refused = await client.get("/api/postings", headers=operator.headers)
+    assert (refused.status_code, refused.headers["content-type"]) == (403, PROBLEM)
 
 
 async def test_drafts_closed_and_unknown_ids_answer_the_same_404_on_the_job_board(platform, client):
