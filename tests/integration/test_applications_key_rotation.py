@@ -1,28 +1,35 @@
 """Key-ring rotation with the real service and the real command: data wrapped under the old key still opens after
-a new key is put first; `rewrap` moves every data key to the new key; then the old key can leave the ring."""
+a new key is put first; `rewrap` moves every data key to the new key; then the old key can leave the ring.
+
+Two instances share one database and vault from the start (they start in parallel, which is most of this test's
+time): one still on the old ring, one already on the new key alone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
-import subprocess
-import sys
+import uuid
 
 import httpx
 from recruiting_applications.adapters.crypto import b64encode, new_key
+from recruiting_applications.adapters.key_vault import FileKeyVault
+from recruiting_applications.entrypoints import cli
 from tests.support.mailbox import link_token
 
 from tests.integration.test_applications_helpers import apply, open_posting, shared_services
 
 
-def rewrap(env: dict[str, str]) -> dict:
-    result = subprocess.run([sys.executable, "-m", "recruiting_applications.entrypoints.cli", "rewrap"],
-                            env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def rewrap(env: dict[str, str], monkeypatch, capsys) -> dict:
+    """The operator's command, run in-process with the service's environment."""
+    with monkeypatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        assert cli.main(["rewrap"]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
-async def test_rotation_keeps_old_data_readable_and_rewrap_retires_the_old_key(stack, smtp, tmp_path):
+async def test_rotation_keeps_old_data_readable_and_rewrap_retires_the_old_key(stack, smtp, tmp_path, monkeypatch,
+                                                                               capsys):
     auth, _ = await shared_services(stack)
     old, new = f"k1:{b64encode(new_key())}", f"k2:{b64encode(new_key())}"
     keys = {"key_vault_dir": str(tmp_path / "vault"), "service_secret": b64encode(new_key()),
@@ -30,7 +37,8 @@ async def test_rotation_keeps_old_data_readable_and_rewrap_retires_the_old_key(s
             "auth_jwks_url": f"{auth.url}/api/auth/jwks.json"}
 
     first = stack.service("applications", key_ring=old, **keys)
-    await first.wait_ready()
+    second = stack.service("applications", key_ring=new, **keys)  # the old key is not in its ring
+    await asyncio.gather(first.wait_ready(), second.wait_ready())
     posting_id, _ = await open_posting(stack, first)
     async with httpx.AsyncClient(base_url=first.url, timeout=30) as client:
         response, fields, documents = await apply(client, posting_id)
@@ -38,12 +46,15 @@ async def test_rotation_keeps_old_data_readable_and_rewrap_retires_the_old_key(s
     token = link_token((await smtp.wait_for(fields["email"], "private link"))[0], "/my-application")
     first.stop()
 
-    rotated_env = {**first.env, "KEY_RING": f"{new},{old}"}
-    assert rewrap(rotated_env) == {"active_key": "k2", "entries": 1, "rewrapped": 1}
-    assert rewrap(rotated_env)["rewrapped"] == 0
+    vault = FileKeyVault(tmp_path / "vault")
+    application_id = uuid.UUID(response.json()["application_id"])
+    assert vault.get(application_id).kek_id == "k1"
 
-    second = stack.service("applications", key_ring=new, **keys)  # the old key is gone from the ring
-    await second.wait_ready()
+    rotated_env = {**first.env, "KEY_RING": f"{new},{old}"}
+    assert rewrap(rotated_env, monkeypatch, capsys) == {"active_key": "k2", "entries": 1, "rewrapped": 1}
+    assert rewrap(rotated_env, monkeypatch, capsys)["rewrapped"] == 0
+    assert vault.get(application_id).kek_id == "k2"
+
     async with httpx.AsyncClient(base_url=second.url, timeout=30) as client:
         session = await client.post("/api/applicant/session", json={"token": token})
         headers = {"Authorization": f"Bearer {session.json()['access_token']}"}
