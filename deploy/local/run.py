@@ -10,7 +10,8 @@ RETENTION_SWEEP_SECONDS, which are passed on to the services):
   DATABASE_SUFFIX       appended to every database name: recruiting_auth<suffix> (default: none)
   EXCHANGE_NAME, QUEUE_PREFIX   the RabbitMQ exchange and queue prefix (recruiting.events, none)
   VAR_DIR               where logs, mail, service data and the gateway's files go (var)
-  READY_TIMEOUT         seconds to wait for every service to be ready (180)"""
+  READY_TIMEOUT         seconds to wait for every service to be ready (180)
+  AUTH_RATE_LIMIT, AUTH_RATE_BURST   the gateway's per-client limit on login, password/forgot, signup (10r/m, 10)"""
 
 from __future__ import annotations
 
@@ -27,7 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from deploy.local.gateway import GatewayConfig, GatewayError, NginxGateway
+from deploy.local.gateway import (
+    DEFAULT_AUTH_RATE_BURST,
+    DEFAULT_AUTH_RATE_LIMIT,
+    GatewayConfig,
+    GatewayError,
+    NginxGateway,
+)
 
 SERVICES = ("auth", "postings", "applications", "retention", "billing")
 DEFAULT_PORTS = {"auth": 8101, "postings": 8102, "applications": 8103, "retention": 8104, "billing": 8105}
@@ -183,6 +190,8 @@ class Platform:
             listen=f"127.0.0.1:{self.plan.gateway_port}",
             upstreams={name: f"127.0.0.1:{port}" for name, port in self.plan.ports.items()},
             access_log=self.plan.log_dir / "gateway-access.log",
+            auth_rate_limit=self.plan.env.get("AUTH_RATE_LIMIT", DEFAULT_AUTH_RATE_LIMIT),
+            auth_rate_burst=int(self.plan.env.get("AUTH_RATE_BURST", DEFAULT_AUTH_RATE_BURST)),
         )
         self.gateway = NginxGateway(config, self.plan.var_dir / "gateway", error_log=self.plan.log_dir / "gateway-error.log")
         self.gateway.start(log_path=self.plan.log_dir / "gateway.log", start_new_session=True)
