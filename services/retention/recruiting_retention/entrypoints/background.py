@@ -27,4 +27,8 @@ async def sweeper(runtime: Runtime) -> None:
             # The database is away: the next pass catches up with everything that fell due meanwhile.
             metrics.sweeps.labels("failed").inc()
             log.warning("sweep failed, will retry", extra={"error_type": type(exc).__name__})
+        except Exception:
+            # A bug must not end the loop silently: erasures would stop while the service looks healthy.
+            metrics.sweeps.labels("failed").inc()
+            log.exception("sweep failed unexpectedly, will retry")
         await asyncio.sleep(settings.retention_sweep_seconds)
