@@ -20,6 +20,10 @@ async def queued_mail(process) -> list:
         await conn.close()
 
 
+def metric(text: str, name: str) -> float:
+    return next(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name + " "))
+
+
 async def wait_until(condition, process, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not await condition():
@@ -61,6 +65,11 @@ async def test_mail_survives_an_smtp_outage_and_is_sealed_while_it_waits(stack, 
 
         await wait_until(queue_empty, auth)
         assert len(smtp.messages(invitee)) == 1, "delivered once"
+        async with httpx.AsyncClient(base_url=auth.url) as client:
+            metrics = (await client.get("/metrics")).text
+        assert metric(metrics, "auth_mail_sent_total") == 2
+        assert metric(metrics, "auth_mail_failures_total") >= 2
+        assert metric(metrics, "auth_mail_dropped_total") == 0
     finally:
         auth.stop()
         proxy.stop()

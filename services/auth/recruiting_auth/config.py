@@ -36,12 +36,12 @@ class AuthSettings(Settings):
     bootstrap_operator_password: SecretStr | None = None
 
     # Rate limits as "hits/seconds" (fixed windows, counted in PostgreSQL so every instance sees the same count).
-    rate_limit_login_ip: str = "300/60"
+    rate_limit_login_ip: str = "600/60"
     rate_limit_login_failures_ip: str = "50/900"
     rate_limit_login_failures_account: str = "10/900"
     rate_limit_forgot_ip: str = "20/900"
     rate_limit_forgot_account: str = "3/900"
-    rate_limit_signup_ip: str = "200/3600"
+    rate_limit_signup_ip: str = "500/3600"
 
     mail_poll_seconds: float = Field(1.0, gt=0)
     mail_max_attempts: int = Field(20, ge=1)

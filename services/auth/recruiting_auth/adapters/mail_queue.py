@@ -17,7 +17,8 @@ from datetime import datetime
 import asyncpg
 from recruiting_shared.mailer import Mailer
 
-from .crypto import Sealer
+from . import metrics
+from .crypto import EncryptionKeyError, Sealer
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +75,32 @@ class MailQueue:
         if row["expired"]:
             log.error("undelivered mail expired, dropped", extra={"attempt": row["attempts"]})
             await conn.execute("DELETE FROM outgoing_mail WHERE id = $1", row["id"])
+            metrics.mail_dropped.inc()
             return
-        message = json.loads(self._sealer.open(row["message_sealed"], _context(row["id"])))
+        try:
+            message = json.loads(self._sealer.open(row["message_sealed"], _context(row["id"])))
+        except (EncryptionKeyError, ValueError) as exc:
+            # Permanent: sealed under another key or damaged. Dropped, so that it cannot hold up the queue.
+            log.error("undecryptable mail dropped", extra={"error_type": type(exc).__name__})
+            await conn.execute("DELETE FROM outgoing_mail WHERE id = $1", row["id"])
+            metrics.mail_dropped.inc()
+            return
         try:
             await self._mailer.send(message["to"], message["subject"], message["text"])
         except Exception as exc:
             await self._failed(conn, row, exc)
             return
         await conn.execute("DELETE FROM outgoing_mail WHERE id = $1", row["id"])
+        metrics.mail_sent.inc()
 
     async def _failed(self, conn: asyncpg.Connection, row: asyncpg.Record, exc: Exception) -> None:
         attempts = row["attempts"] + 1
         if attempts >= self.max_attempts:
             log.error("mail failed too often, dropped", extra={"attempt": attempts, "error_type": type(exc).__name__})
             await conn.execute("DELETE FROM outgoing_mail WHERE id = $1", row["id"])
+            metrics.mail_dropped.inc()
             return
+        metrics.mail_failures.inc()
         log.warning("mail delivery failed, will retry", extra={"attempt": attempts, "error_type": type(exc).__name__})
         await conn.execute(
             """UPDATE outgoing_mail SET attempts = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4)

@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from recruiting_shared.auth import AUDIENCE, ISSUER
 
+from ..adapters import metrics
 from ..adapters import repository as repo
 from ..adapters.rate_limiter import bucket
 from ..domain.commands import LogIn
@@ -36,13 +37,19 @@ class TokenPair:
 
 async def log_in(cmd: LogIn, auth: Auth) -> TokenPair:
     email = normalize_email(cmd.email)
-    await _check_login_limits(email, cmd.client_ip, auth)
+    try:
+        await _check_login_limits(email, cmd.client_ip, auth)
+    except RateLimited:
+        metrics.logins.labels("throttled").inc()
+        raise
     async with auth.pool.acquire() as conn:
         user = await repo.user_by_email(conn, email)
     password_hash = user.password_hash if user and user.can_log_in else None
     if not await auth.passwords.verify(password_hash, cmd.password):
         await _count_failure(email, cmd.client_ip, auth)
+        metrics.logins.labels("failed").inc()
         raise InvalidCredentials()
+    metrics.logins.labels("succeeded").inc()
     async with auth.pool.acquire() as conn:
         if auth.passwords.needs_rehash(password_hash):
             await repo.upgrade_password_hash(conn, user.id, old_hash=password_hash,
@@ -94,6 +101,7 @@ async def _rotate(conn: asyncpg.Connection, token_hash: bytes, auth: Auth) -> To
         if stored["rotated_at"] is not None or lost_race:
             # Used before, or used twice at the same moment: a copy exists, treat it as theft.
             await repo.revoke_family(conn, stored["family_id"])
+            metrics.refresh_reuse.inc()
             log.warning("refresh token reused, family revoked", extra={"user_id": str(stored["user_id"])})
         return None
     user = await repo.user_by_id(conn, stored["user_id"])
@@ -111,7 +119,7 @@ async def log_out(token: str, auth: Auth) -> None:
 
 
 async def issue_pair(conn: asyncpg.Connection, user: User, auth: Auth, *, family_id: UUID) -> TokenPair:
-    """Inside the caller's transaction."""
+    """On the caller's connection; when refreshing, inside the transaction that rotated the old token."""
     refresh_token, refresh_hash = new_token()
     expires_at = datetime.now(UTC) + timedelta(seconds=auth.settings.refresh_token_ttl_seconds)
     await repo.add_refresh_token(conn, token_hash=refresh_hash, family_id=family_id, user_id=user.id,
