@@ -16,11 +16,11 @@ from ..adapters.unit_of_work import unit_of_work
 from ..domain import model
 from ..domain.commands import ClosePosting, CreatePosting, DeletePosting, EditPosting, PublishPosting
 from ..domain.errors import JobNotFound, PostingNotFound
-from ..domain.quota import Allowance
 from ..service_layer import handlers, views
 from .schemas import JobBoardPage, PostingChanges, PostingFields, PostingOut, PublicPosting, QuotaOut
 
-# Far above any valid posting (20,000 + 10,000 characters, even fully escaped), far below a memory problem.
+# Far above any valid posting (its 30,000 characters of text are at most 120 KB as UTF-8), far below a memory
+# problem: a 1 MB description is refused before it is parsed.
 MAX_BODY_BYTES = 256 * 1024
 JSON = "application/json"
 # Company-written text is served as JSON; nosniff stops a browser from ever treating it as HTML.
@@ -66,11 +66,7 @@ async def list_own(user: CompanyUser, runtime: RuntimeDep,
 @company.get("/quota", response_model=QuotaOut)
 async def quota(user: CompanyUser, runtime: RuntimeDep) -> QuotaOut:
     async with unit_of_work(runtime.pool, runtime.outbox) as uow:
-        allowance: Allowance | None = await uow.subscriptions.allowance(company_id=user.company_id)
-        active = await uow.postings.count_active(company_id=user.company_id, now=handlers.utcnow())
-    limit = allowance.max_active_postings if allowance else 0
-    return QuotaOut(package_id=allowance.package_id if allowance else None, max_active_postings=limit,
-                    active_postings=active, may_publish=allowance is not None and active < limit)
+        return QuotaOut(**await views.quota(uow, company_id=user.company_id))
 
 
 @company.get("/{posting_id}", response_model=PostingOut)
@@ -142,7 +138,7 @@ async def job_board_page(
                                  employment_type=employment_type, page=page, page_size=page_size)
     async with runtime.pool.acquire() as conn:
         page_document = await views.job_board_page(conn, query)
-    return Response(views.encode(page_document), media_type=JSON, headers=PUBLIC_HEADERS)
+    return Response(page_document, media_type=JSON, headers=PUBLIC_HEADERS)
 
 
 @public.get("/{posting_id}", response_class=Response, responses={200: {"model": PublicPosting}})

@@ -22,6 +22,14 @@ async def company_posting(uow: UnitOfWork, *, company_id: UUID, posting_id: UUID
     return posting
 
 
+async def quota(uow: UnitOfWork, *, company_id: UUID) -> dict:
+    allowance = await uow.subscriptions.allowance(company_id=company_id)
+    active = await uow.postings.count_active(company_id=company_id, now=utcnow())
+    limit = allowance.max_active_postings if allowance else 0
+    return {"package_id": allowance.package_id if allowance else None, "max_active_postings": limit,
+            "active_postings": active, "may_publish": allowance is not None and active < limit}
+
+
 async def preview(uow: UnitOfWork, *, company_id: UUID, posting_id: UUID) -> bytes:
     posting = await company_posting(uow, company_id=company_id, posting_id=posting_id)
     return render_public(posting, await uow.companies.name_of(company_id))
@@ -34,9 +42,10 @@ async def public_job(conn: asyncpg.Connection, posting_id: UUID) -> bytes:
     return render_public(*found)
 
 
-async def job_board_page(conn: asyncpg.Connection, query: job_board.BoardQuery) -> dict:
+async def job_board_page(conn: asyncpg.Connection, query: job_board.BoardQuery) -> bytes:
+    """Each item is the same public document as the posting's own page."""
     found, total = await job_board.search(conn, query, utcnow())
-    return {
+    return encode({
         "items": [public_document(posting, company_name) for posting, company_name in found],
         "total": total, "page": query.page, "page_size": query.page_size,
-    }
+    })
