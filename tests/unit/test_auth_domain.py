@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
-from recruiting_auth.adapters.crypto import EncryptionKeyError, Sealer, decode_master_key, generate_master_key
+from recruiting_auth.adapters.crypto import (
+    EncryptionKeyError, Sealer, decode_master_key, generate_master_key, load_master_key,
+)
 from recruiting_auth.adapters.emails import password_reset
 from recruiting_auth.config import AuthSettings
 from recruiting_auth.domain.passwords import password_problems
@@ -130,3 +132,15 @@ def test_reset_links_are_built_from_the_public_url():
     subject, text = password_reset("https://jobs.example.com/", "tok_en-1", 30)
     assert "https://jobs.example.com/reset-password?token=tok_en-1" in text
     assert "30 minutes" in text and subject == "Reset your password"
+
+
+def test_development_generates_one_key_file_that_later_starts_reuse(tmp_path):
+    settings = AuthSettings(data_dir=tmp_path / "data")
+    first = load_master_key(settings)
+    key_file = tmp_path / "data" / "auth-encryption.key"
+    assert len(first) == 32 and key_file.stat().st_mode & 0o777 == 0o600
+    assert load_master_key(settings) == first
+    assert [p.name for p in key_file.parent.iterdir()] == ["auth-encryption.key"], "no temporary file left"
+    configured = generate_master_key()
+    assert load_master_key(AuthSettings(data_dir=tmp_path / "data", auth_encryption_key=configured)) == \
+        decode_master_key(configured)

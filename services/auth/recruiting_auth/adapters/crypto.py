@@ -51,16 +51,22 @@ def load_master_key(settings: AuthSettings) -> bytes:
 
 
 def _development_key_file(path: Path) -> str:
-    """Read the development key, creating it once; O_EXCL makes two instances starting together agree on one key."""
+    """Read the development key, creating it once. The key is written to a temporary file and hard-linked into
+    place, which fails when the file exists: two instances starting together agree on one complete key."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text()
-    with os.fdopen(fd, "w") as file:
-        file.write(generate_master_key())
-    log.warning("AUTH_ENCRYPTION_KEY not set: generated a development key file; set the variable in production",
-                extra={"reason": "development-key"})
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(generate_master_key())
+        try:
+            os.link(temporary, path)
+            log.warning("AUTH_ENCRYPTION_KEY not set: generated a development key file; set the variable in "
+                        "production", extra={"reason": "development-key"})
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
     return path.read_text()
 
 
