@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from recruiting_applications.adapters.crypto import b64encode, new_key
@@ -19,12 +22,14 @@ from tests.support.mailbox import link_token
 from tests.integration.test_applications_helpers import apply, open_posting, shared_services
 
 
-def rewrap(env: dict[str, str], monkeypatch, capsys) -> dict:
-    """The operator's command, run in-process with the service's environment."""
+def command(name: str, env: dict[str, str], monkeypatch, capsys) -> dict:
+    """The operator's command, run in-process with the service's environment (the prune command runs its own
+    event loop, hence a thread)."""
     with monkeypatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        assert cli.main(["rewrap"]) == 0
+        for variable, value in env.items():
+            patch.setenv(variable, value)
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(cli.main, [name]).result() == 0
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
@@ -51,9 +56,19 @@ async def test_rotation_keeps_old_data_readable_and_rewrap_retires_the_old_key(s
     assert vault.get(application_id).kek_id == "k1"
 
     rotated_env = {**first.env, "KEY_RING": f"{new},{old}"}
-    assert rewrap(rotated_env, monkeypatch, capsys) == {"active_key": "k2", "entries": 1, "rewrapped": 1}
-    assert rewrap(rotated_env, monkeypatch, capsys)["rewrapped"] == 0
+    assert command("rewrap", rotated_env, monkeypatch, capsys) == {"active_key": "k2", "entries": 1, "rewrapped": 1}
+    assert command("rewrap", rotated_env, monkeypatch, capsys)["rewrapped"] == 0
     assert vault.get(application_id).kek_id == "k2"
+
+    # An orphan (a key whose application never committed) an hour old goes; the living application's key stays.
+    orphan, fresh_orphan = uuid.uuid4(), uuid.uuid4()
+    for entry in (orphan, fresh_orphan):
+        vault.put(entry, vault.get(application_id))
+    hour_ago = time.time() - 3700
+    os.utime(vault._path(orphan), (hour_ago, hour_ago))
+    os.utime(vault._path(application_id), (hour_ago, hour_ago))
+    assert command("prune", rotated_env, monkeypatch, capsys) == {"pruned": 1}
+    assert vault.get(orphan) is None and vault.get(fresh_orphan) and vault.get(application_id)
 
     async with httpx.AsyncClient(base_url=second.url, timeout=30) as client:
         session = await client.post("/api/applicant/session", json={"token": token})

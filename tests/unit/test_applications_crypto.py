@@ -102,3 +102,26 @@ def test_email_lookup_is_keyed_and_normalised():
     assert service.lookup_hash(" Ada@Example.ORG ") == service.lookup_hash("ada@example.org")
     assert service.lookup_hash("ada@example.org") != ServiceKeys(new_key()).lookup_hash("ada@example.org")
     assert b"ada" not in service.lookup_hash("ada@example.org")
+
+
+def test_a_rewrap_never_brings_back_a_shredded_key(tmp_path):
+    """The rewrap command and an erasure can run at the same time; the vault's lock orders them."""
+    ring = KeyRing([("k1", new_key())])
+    vault = FileKeyVault(tmp_path)
+    application_id = uuid4()
+    vault.put(application_id, ring.wrap(DataKey.generate(application_id)))
+
+    def shred_meanwhile(wrapped):
+        # What a concurrent erasure would do while the rewrap holds the entry: it has to wait for the lock.
+        import threading
+        erasure = threading.Thread(target=vault.shred, args=(application_id,))
+        erasure.start()
+        erasure.join(0.2)
+        assert erasure.is_alive()  # blocked by the rewrap's lock
+        shred_meanwhile.thread = erasure
+        return ring.wrap(ring.unwrap(wrapped, application_id))
+
+    assert vault.replace_if_present(application_id, shred_meanwhile) is True
+    shred_meanwhile.thread.join(5)
+    assert vault.get(application_id) is None
+    assert vault.replace_if_present(application_id, shred_meanwhile) is False

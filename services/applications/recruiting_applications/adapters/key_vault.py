@@ -7,9 +7,11 @@ backups that expire within the legal month (see docs/applications.md)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from uuid import UUID
 
@@ -50,12 +52,41 @@ class FileKeyVault:
     def shred(self, application_id: UUID) -> bool:
         """Delete the entry; True when there was one. Idempotent."""
         path = self._path(application_id)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
+        with self._exclusive():
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                return False
         _fsync_folder(path.parent)
         return True
+
+    def replace_if_present(self, application_id: UUID, change: Callable[[WrappedKey], WrappedKey | None]) -> bool:
+        """Read, change and write back one entry under the vault's lock, so that a shred running at the same time
+        cannot be undone by the write (an erased application's key must never come back). False when absent."""
+        with self._exclusive():
+            current = self.get(application_id)
+            if current is None:
+                return False
+            changed = change(current)
+            if changed is not None:
+                self.put(application_id, changed)
+            return changed is not None
+
+    @contextmanager
+    def _exclusive(self):
+        """A lock across processes (the service and the operator's rewrap command) on this vault folder."""
+        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def modified_at(self, application_id: UUID) -> float:
+        try:
+            return self._path(application_id).stat().st_mtime
+        except FileNotFoundError:
+            return float("inf")
 
     def application_ids(self) -> Iterator[UUID]:
         for path in self.folder.glob("*/*.key"):

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -60,7 +61,7 @@ async def erase_application(event: ErasureDue, conn: asyncpg.Connection, service
         application_id=application_id, company_id=row["company_id"], trigger=event.trigger,
         erased_at=erased_at or datetime.now(UTC),
     ))
-    services.keys.vault.shred(application_id)
+    await asyncio.to_thread(services.keys.vault.shred, application_id)
     services.mail.wake.set()
     log.info("application erased", extra={"application_id": application_id, "reason": event.trigger})
 
@@ -68,7 +69,7 @@ async def erase_application(event: ErasureDue, conn: asyncpg.Connection, service
 async def _confirm_again(event: ErasureDue, conn: asyncpg.Connection, services: Services) -> None:
     """A command for an application that is already gone: confirm once more with the original date (retention
     re-issues erasures it has not seen confirmed), send nothing, change nothing. An id never seen is logged."""
-    services.keys.vault.shred(event.application_id)
+    await asyncio.to_thread(services.keys.vault.shred, event.application_id)
     tombstone = await repo.erased(conn, application_id=event.application_id)
     if tombstone is None:
         log.warning("erasure due for an unknown application", extra={"application_id": event.application_id})
