@@ -50,6 +50,17 @@ async def test_refresh_rotates_and_the_reuse_of_an_old_token_revokes_the_family(
     assert (await post(auth.url, "/api/auth/token/refresh", {"refresh_token": other.refresh_token})).status_code == 200
 
 
+async def test_two_simultaneous_uses_of_one_refresh_token_end_the_family(auth):
+    session = await signup_company(auth.url)
+    answers = await asyncio.gather(*(post(auth.url, "/api/auth/token/refresh", {"refresh_token": session.refresh_token})
+                                     for _ in range(2)))
+    assert sorted(answer.status_code for answer in answers) in ([200, 401], [401, 401])
+    for answer in answers:
+        if answer.status_code == 200:
+            again = await post(auth.url, "/api/auth/token/refresh", {"refresh_token": answer.json()["refresh_token"]})
+            assert again.status_code == 401, "the winner's new token died with its family"
+
+
 async def test_logout_ends_that_login_only(auth):
     session = await signup_company(auth.url)
     other = await login(auth.url, session.email, session.password)

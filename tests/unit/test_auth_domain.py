@@ -14,6 +14,7 @@ from recruiting_auth.adapters.emails import password_reset
 from recruiting_auth.config import AuthSettings
 from recruiting_auth.domain.passwords import password_problems
 from recruiting_auth.domain.rate_limits import Limit
+from recruiting_auth.domain.refresh_tokens import is_replay
 from recruiting_auth.domain.signing_keys import (
     KeyVersion, forgettable_keys, published_keys, rotation_due, signing_key,
 )
@@ -144,3 +145,13 @@ def test_development_generates_one_key_file_that_later_starts_reuse(tmp_path):
     configured = generate_master_key()
     assert load_master_key(AuthSettings(data_dir=tmp_path / "data", auth_encryption_key=configured)) == \
         decode_master_key(configured)
+
+
+# --- refresh tokens ----------------------------------------------------------------------------------------------------
+def test_a_refresh_token_that_could_not_be_rotated_is_a_replay_unless_revoked_or_expired():
+    later = T0 + timedelta(days=30)
+    assert is_replay(rotated_at=T0, revoked_at=None, expires_at=later, now=T0)
+    assert is_replay(rotated_at=T0, revoked_at=T0, expires_at=later, now=T0), "replaying a dead token still counts"
+    assert is_replay(rotated_at=None, revoked_at=None, expires_at=later, now=T0), "lost a simultaneous rotation"
+    assert not is_replay(rotated_at=None, revoked_at=T0, expires_at=later, now=T0)
+    assert not is_replay(rotated_at=None, revoked_at=None, expires_at=T0, now=later)

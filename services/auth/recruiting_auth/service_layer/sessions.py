@@ -21,6 +21,7 @@ from ..adapters.rate_limiter import bucket
 from ..domain.commands import LogIn
 from ..domain.errors import InvalidCredentials, InvalidRefreshToken, RateLimited
 from ..domain.model import User, normalize_email
+from ..domain.refresh_tokens import is_replay
 from ..domain.tokens import hash_token, new_token
 from .context import Auth
 
@@ -97,9 +98,8 @@ async def _rotate(conn: asyncpg.Connection, token_hash: bytes, auth: Auth) -> To
     if stored is None:
         return None
     if not await repo.mark_refresh_token_rotated(conn, token_hash):
-        lost_race = stored["revoked_at"] is None and stored["expires_at"] > datetime.now(UTC)
-        if stored["rotated_at"] is not None or lost_race:
-            # Used before, or used twice at the same moment: a copy exists, treat it as theft.
+        if is_replay(rotated_at=stored["rotated_at"], revoked_at=stored["revoked_at"],
+                     expires_at=stored["expires_at"], now=datetime.now(UTC)):
             await repo.revoke_family(conn, stored["family_id"])
             metrics.refresh_reuse.inc()
             log.warning("refresh token reused, family revoked", extra={"user_id": str(stored["user_id"])})
