@@ -17,6 +17,7 @@ from .keys import KeyMaterial
 log = logging.getLogger(__name__)
 
 BATCH = 20
+MAX_ATTEMPTS = 25  # with the backoff capped at 10 minutes: about three hours of trying
 
 
 async def queue_application_mail(conn: asyncpg.Connection, data_key: DataKey, *, to: str, subject: str, body: str) -> None:
@@ -85,6 +86,10 @@ class MailSender:
         try:
             await self.mailer_ref().send(to, row["subject"], body)
         except Exception as exc:
+            if row["attempts"] + 1 >= MAX_ATTEMPTS:
+                log.error("mail given up", extra={"error_type": type(exc).__name__, "attempt": row["attempts"] + 1})
+                await conn.execute("DELETE FROM outgoing_mail WHERE mail_id = $1", row["mail_id"])
+                return False
             log.warning("mail not sent, will retry", extra={"error_type": type(exc).__name__, "attempt": row["attempts"] + 1})
             await conn.execute(
                 """UPDATE outgoing_mail SET attempts = attempts + 1,

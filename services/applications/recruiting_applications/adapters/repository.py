@@ -197,6 +197,13 @@ async def insert_access_link(conn: Conn, *, token_hash: bytes, application_id: U
     )
 
 
+async def recent_links(conn: Conn, *, application_id: UUID) -> int:
+    return await conn.fetchval(
+        "SELECT count(*) FROM access_links WHERE application_id = $1 AND created_at > now() - interval '1 hour'",
+        application_id,
+    )
+
+
 async def application_for_link(conn: Conn, *, token_hash: bytes) -> UUID | None:
     return await conn.fetchval(
         """SELECT l.application_id FROM access_links l JOIN applications a USING (application_id)

@@ -17,7 +17,7 @@ from ..adapters.mail_queue import open_data_key
 from ..domain.model import ApplicationNotFound, InvitationClosed, SlotNotFound, Status, check_withdrawable
 from ..domain.model import InvalidTransition
 from .context import Services
-from .views import full_view
+from .views import full_view, open_document
 
 
 class InvalidLink(Exception):
@@ -64,13 +64,7 @@ async def document(application_id: UUID, document_id: UUID, services: Services) 
         row = await repo.get_document(conn, application_id=application_id, document_id=document_id)
     if row is None:
         raise ApplicationNotFound
-    return await asyncio.to_thread(_open_document, data_key, row)
-
-
-def _open_document(data_key, row) -> tuple[str, bytes]:
-    document_id = row["document_id"]
-    return (data_key.open_text("document.filename", row["filename_enc"], record_id=document_id),
-            data_key.open("document.content", row["content_enc"], record_id=document_id))
+    return await asyncio.to_thread(open_document, data_key, row)
 
 
 async def export(application_id: UUID, services: Services) -> bytes:
@@ -87,7 +81,7 @@ def _zip(data: dict, data_key, documents) -> bytes:
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, default=str, indent=2, ensure_ascii=False))
         for position, row in enumerate(documents, start=1):
-            filename, content = _open_document(data_key, row)
+            filename, content = open_document(data_key, row)
             safe_name = "".join(c if c.isalnum() or c in "._- " else "_" for c in filename) or "document.pdf"
             archive.writestr(f"documents/{position}-{safe_name}", content)
     return buffer.getvalue()

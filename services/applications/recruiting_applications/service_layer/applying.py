@@ -19,6 +19,8 @@ from ..domain.commands import SubmitApplication, UploadedDocument
 from ..domain.model import NotAPdfDocument, PostingNotOpen, UnreadableDocument
 from .context import Services
 
+LINKS_PER_HOUR = 3
+
 
 async def submit_application(cmd: SubmitApplication, services: Services) -> UUID:
     async with services.pool.acquire() as conn:
@@ -52,7 +54,7 @@ async def submit_application(cmd: SubmitApplication, services: Services) -> UUID
             await repo.add_consent(conn, application_id=application_id, kind="privacy", granted=True)
             if cmd.talent_pool_consent:
                 await repo.add_consent(conn, application_id=application_id, kind="talent_pool", granted=True)
-            await _queue_link(conn, services, data_key, first_name=cmd.applicant.first_name, to=cmd.applicant.email,
+            await queue_link(conn, services, data_key, first_name=cmd.applicant.first_name, to=cmd.applicant.email,
                               template=mail_templates.application_link)
             await services.outbox.add(conn, ApplicationSubmitted(
                 application_id=application_id, company_id=company_id, posting_id=cmd.posting_id,
@@ -97,7 +99,8 @@ def _seal(data_key: DataKey, cmd: SubmitApplication, document_ids: list[UUID]):
     return fields, documents
 
 
-async def _queue_link(conn, services: Services, data_key: DataKey, *, first_name: str, to: str, template) -> str:
+async def queue_link(conn, services: Services, data_key: DataKey, *, first_name: str, to: str, template) -> str:
+    """A new private link for the application and the e-mail that carries it (rendered by `template`)."""
     token = new_token()
     days = services.settings.link_token_days
     await repo.insert_access_link(conn, token_hash=token_hash(token), application_id=data_key.application_id,
@@ -108,17 +111,18 @@ async def _queue_link(conn, services: Services, data_key: DataKey, *, first_name
 
 
 async def send_fresh_links(email: str, services: Services) -> None:
-    """For "send me my link again": the address is only compared as its keyed hash."""
+    """For "send me my link again": the address is only compared as its keyed hash. At most LINKS_PER_HOUR links
+    per application and hour (the one of the application e-mail included)."""
     lookup = services.keys.service.lookup_hash(email)
     async with services.pool.acquire() as conn:
         for application_id in await repo.application_ids_by_email_lookup(conn, email_lookup=lookup):
             async with conn.transaction():
                 row = await repo.get_application(conn, application_id=application_id, for_update=True)
-                if row is None:
-                    continue
+                if row is None or await repo.recent_links(conn, application_id=application_id) >= LINKS_PER_HOUR:
+                    continue  # gone, or asked for too often: no one can flood an applicant's inbox through this
                 data_key = open_data_key(services.keys, application_id)
                 first_name = data_key.open_text("first_name", row["first_name_enc"])
                 to = data_key.open_text("email", row["email_enc"])
-                await _queue_link(conn, services, data_key, first_name=first_name, to=to,
+                await queue_link(conn, services, data_key, first_name=first_name, to=to,
                                   template=mail_templates.fresh_link)
     services.mail.wake.set()

@@ -15,10 +15,9 @@ from ..domain.model import (
     ACCESS_PURPOSE, DECISIONS, ApplicationNotFound, InvalidTransition, Status, check_company_transition,
     check_invitable,
 )
-from .applicant import _open_document
-from .applying import _queue_link
+from .applying import queue_link
 from .context import Services
-from .views import full_view
+from .views import full_view, open_document
 
 PAGE_SIZE = 50
 
@@ -60,7 +59,7 @@ async def read_document(application_id: UUID, document_id: UUID, company_id: UUI
             raise ApplicationNotFound
         await repo.log_access(conn, application_id=application_id, company_id=company_id, user_id=user_id,
                               action="read_document", document_id=document_id, purpose=ACCESS_PURPOSE)
-    return await asyncio.to_thread(_open_document, open_data_key(services.keys, application_id), row)
+    return await asyncio.to_thread(open_document, open_data_key(services.keys, application_id), row)
 
 
 async def access_log(application_id: UUID, company_id: UUID, services: Services) -> list[dict]:
@@ -106,7 +105,7 @@ async def invite(cmd: InviteToInterview, services: Services) -> dict:
             slots=slots,
         )
         first_name = data_key.open_text("first_name", row["first_name_enc"])
-        await _queue_link(
+        await queue_link(
             conn, services, data_key, first_name=first_name, to=data_key.open_text("email", row["email_enc"]),
             template=lambda url, token, first_name, valid_days: mail_templates.interview_invitation(
                 url, token, first_name=first_name, location=cmd.location, message=cmd.message,

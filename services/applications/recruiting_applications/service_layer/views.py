@@ -20,6 +20,13 @@ def open_personal_data(row: asyncpg.Record, data_key: DataKey) -> dict[str, str 
     return {name: data_key.open_text(name, row[f"{name}_enc"]) for name in PERSONAL_FIELDS}
 
 
+def open_document(data_key: DataKey, row: asyncpg.Record) -> tuple[str, bytes]:
+    """File name and content of a document row (CPU-bound for large documents: call it in a thread)."""
+    document_id = row["document_id"]
+    return (data_key.open_text("document.filename", row["filename_enc"], record_id=document_id),
+            data_key.open("document.content", row["content_enc"], record_id=document_id))
+
+
 async def documents_view(conn: asyncpg.Connection, data_key: DataKey, application_id: UUID) -> list[dict]:
     return [
         {"document_id": d["document_id"], "filename": data_key.open_text("document.filename", d["filename_enc"],
