@@ -131,7 +131,9 @@ async def main() -> None:
         process.wait(15)
         await db.drop_database(postgres_url, database)
 
-    print(f"machine: {os.cpu_count()} CPUs; Argon2id m={AuthSettings().argon2_memory_kib} KiB, t=2, p=1")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (other work on the machine skews every figure); "
+          f"Argon2id m={AuthSettings().argon2_memory_kib} KiB, t=2, p=1")
     report("one at a time", sequential, sequential_seconds)
     report(f"{args.concurrency} at a time", parallel, parallel_seconds)
     mean_login = statistics.mean(sequential)
