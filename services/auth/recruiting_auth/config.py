@@ -29,7 +29,8 @@ class AuthSettings(Settings):
                           "Development generates DATA_DIR/auth-encryption.key when it is missing.")
     signing_key_rotation_days: float = Field(30, gt=0)
     signing_key_publish_ahead_seconds: float = Field(
-        60, ge=0, description="a new key is in the JWKS this long before it signs, so verifiers' caches know it")
+        60, ge=0, description="a new key is in the JWKS this long before it signs, so verifiers' caches know it; "
+                              "keep it above the JWKS max-age (30 s) and signing_key_reload_seconds")
     signing_key_reload_seconds: float = Field(15, gt=0, description="how often an instance re-reads the key table")
 
     bootstrap_operator_email: str | None = None

@@ -100,8 +100,8 @@ async def delete_user(user_id: UUID, admin: CompanyAdmin, auth: AuthDep) -> Resp
 
 @router.get("/jwks.json")
 async def jwks(auth: AuthDep, response: Response) -> dict:
-    # Short caching: verifiers re-fetch on an unknown kid anyway, and new keys are published ahead of use.
-    response.headers["Cache-Control"] = "public, max-age=60"
+    # Cached for less than SIGNING_KEY_PUBLISH_AHEAD_SECONDS (60), so even a caching client knows a key before it signs.
+    response.headers["Cache-Control"] = "public, max-age=30"
     return auth.keyring.jwks()
 
 
