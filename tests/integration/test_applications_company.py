@@ -6,6 +6,8 @@ behind its `application.submitted` until something (retention, in production) is
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import httpx
@@ -14,7 +16,7 @@ from tests.support.auth_helpers import signup_company
 from tests.support.events import EventTap
 
 from tests.integration.test_applications_helpers import (
-    apply, future_slots, open_posting, session_for, shared_services,
+    apply, database, future_slots, open_posting, session_for, shared_services,
 )
 
 
@@ -158,3 +160,27 @@ async def test_a_forged_or_foreign_token_opens_no_application(services, companie
         # A company user's token is no applicant session, and an applicant session is no company token.
         assert (await client.get("/api/applicant/application", headers=owner.headers)).status_code == 401
         assert (await client.get("/api/applicant/application")).status_code == 401
+
+
+async def test_two_decisions_at_once_one_wins_the_other_is_a_conflict(stack, services, companies):
+    process = services[1]
+    owner, _ = companies
+    async with httpx.AsyncClient(base_url=process.url, timeout=30) as client:
+        application_id, _, _ = await submitted(stack, process, client, owner)
+        status = f"/api/applications/{application_id}/status"
+        assert (await client.post(status, headers=owner.headers, json={"status": "in_review"})).status_code == 200
+        answers = await asyncio.gather(
+            client.post(status, headers=owner.headers, json={"status": "hired"}),
+            client.post(status, headers=owner.headers, json={"status": "rejected"}),
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        winner = next(a for a in answers if a.status_code == 200).json()["status"]
+        assert (await client.get(f"/api/applications/{application_id}", headers=owner.headers)).json()["status"] == winner
+    # Both requests have answered, so their transactions are over: the outbox holds exactly the winner's event.
+    conn = await database(process)
+    try:
+        rows = await conn.fetch("SELECT envelope FROM outbox WHERE event_type = 'application.status_changed' "
+                                "AND aggregate_key = $1", f"application:{application_id}")
+    finally:
+        await conn.close()
+    assert [json.loads(r["envelope"])["data"]["new_status"] for r in rows] == ["in_review", winner]

@@ -15,7 +15,7 @@ MAGIC = b"%PDF-"
 EOF_MARKER = b"%%EOF"
 MAX_PAGES = 500
 
-logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings quote document content
+logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its messages can quote document content
 
 
 class NotAPdf(Exception):
