@@ -50,12 +50,15 @@ class Platform:
 
 
 @asynccontextmanager
-async def running_platform(stack, *, postings_instances: int = 1, **postings_env: str) -> AsyncIterator[Platform]:
+async def running_platform(stack, name: str, *, postings_instances: int = 1,
+                           **postings_env: str) -> AsyncIterator[Platform]:
     """Postings starts first so that its queues are bound before auth announces the first company; every posting
-    event is tapped while the platform runs, so the outbox always has somewhere to deliver."""
+    event is tapped while the platform runs, so the outbox always has somewhere to deliver. Its database and queues
+    are its own (`name`), so a postings process of another test module can never take its messages."""
     auth_port = free_port()
-    postings = [stack.service("postings", auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json",
-                              **postings_env) for _ in range(postings_instances)]
+    postings = [stack.service("postings", database=f"postings_{name}", queue_prefix=f"{stack.queue_prefix}{name}.",
+                              auth_jwks_url=f"http://127.0.0.1:{auth_port}/api/auth/jwks.json", **postings_env)
+                for _ in range(postings_instances)]
     auth = stack.service("auth", port=auth_port, rate_limit_signup_ip="10000/3600",
                          bootstrap_operator_email=OPERATOR_EMAIL, bootstrap_operator_password=OPERATOR_PASSWORD)
     try:
@@ -70,7 +73,7 @@ async def running_platform(stack, *, postings_instances: int = 1, **postings_env
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def platform(stack):
-    async with running_platform(stack) as running:
+    async with running_platform(stack, "api") as running:
         yield running
 
 

@@ -26,7 +26,7 @@ PROBLEMS = "https://recruiting-platform.dev/problems/"
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def platform(stack):
     """Two postings instances on one database, as in production: they share the queues and the closing work."""
-    async with running_platform(stack, postings_instances=2, closing_sweep_seconds="0.5") as running:
+    async with running_platform(stack, "lifecycle", postings_instances=2, closing_sweep_seconds="0.5") as running:
         yield running
 
 

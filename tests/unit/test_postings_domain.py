@@ -15,7 +15,8 @@ NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
 def draft(**fields) -> Posting:
-    return Posting.draft(company_id=uuid4(), now=NOW, **{"title": "Entwickler (m/w/d)", "employment_type": "full_time", **fields})
+    fields = {"title": "Entwickler (m/w/d)", "employment_type": "full_time", **fields}
+    return Posting.draft(company_id=uuid4(), now=NOW, **fields)
 
 
 def test_a_new_posting_is_a_draft():

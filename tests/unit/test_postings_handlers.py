@@ -58,7 +58,8 @@ class FakePostings:
                    and (p.closes_at is None or p.closes_at > now))
 
     async def close_due(self, *, now, limit):
-        due = [p for p in self.rows.values() if p.status == PostingStatus.PUBLISHED and p.closes_at and p.closes_at <= now]
+        due = [p for p in self.rows.values()
+               if p.status == PostingStatus.PUBLISHED and p.closes_at and p.closes_at <= now]
         for posting in due[:limit]:
             self.rows[posting.id] = replace(posting, status=PostingStatus.CLOSED, closed_at=posting.closes_at,
                                             close_reason="closing_date_reached")

@@ -66,14 +66,17 @@ def board_sql(query: BoardQuery, now: datetime) -> BoardSql:
                     count_args=count_args)
 
 
-async def search(conn: asyncpg.Connection, query: BoardQuery, now: datetime) -> tuple[list[tuple[Posting, str | None]], int]:
+PostingWithCompany = tuple[Posting, str | None]
+
+
+async def search(conn: asyncpg.Connection, query: BoardQuery, now: datetime) -> tuple[list[PostingWithCompany], int]:
     sql = board_sql(query, now)
     rows = await conn.fetch(sql.items, *sql.args)
     total = await conn.fetchval(sql.count, *sql.count_args)
     return [(to_posting(row), row["company_name"]) for row in rows], total
 
 
-async def open_posting(conn: asyncpg.Connection, posting_id: UUID, now: datetime) -> tuple[Posting, str | None] | None:
+async def open_posting(conn: asyncpg.Connection, posting_id: UUID, now: datetime) -> PostingWithCompany | None:
     row = await conn.fetchrow(
         f"""SELECT {BOARD_COLUMNS}, c.name AS company_name
             FROM postings p LEFT JOIN companies c ON c.company_id = p.company_id

@@ -14,6 +14,7 @@ COLUMNS = ("id", "company_id", "status", "title", "description", "location", "em
            "salary_min", "salary_max", "show_salary", "closes_at", "internal_notes", "internal_reference",
            "created_at", "updated_at", "published_at", "closed_at", "close_reason")
 SELECT_COLUMNS = ", ".join(COLUMNS)
+PLACEHOLDERS = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 1))
 # Locks the company's row of postings while it publishes, so two publishes cannot both take the last place.
 PUBLISH_LOCK_SPACE = 7_311_102
 
@@ -30,7 +31,7 @@ class PostingRepository:
 
     async def add(self, posting: Posting) -> None:
         await self.conn.execute(
-            f"INSERT INTO postings ({SELECT_COLUMNS}) VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})",
+            f"INSERT INTO postings ({SELECT_COLUMNS}) VALUES ({PLACEHOLDERS})",
             *(getattr(posting, name) for name in COLUMNS),
         )
 

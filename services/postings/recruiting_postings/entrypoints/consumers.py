@@ -10,7 +10,7 @@ import asyncpg
 from recruiting_shared.events import (
     CompanyRegistered, EventData, SubscriptionActivated, SubscriptionChanged, SubscriptionEnded, SubscriptionRenewed,
 )
-from recruiting_shared.messaging import Consumer
+from recruiting_shared.messaging import Consumer, Handler
 
 from ..adapters.unit_of_work import UnitOfWork
 from ..service_layer import quota
@@ -18,7 +18,7 @@ from ..service_layer import quota
 E = TypeVar("E", bound=EventData)
 
 
-def in_unit_of_work(handler: Callable[[E, UnitOfWork], Awaitable[None]]) -> Callable[[E, asyncpg.Connection], Awaitable[None]]:
+def in_unit_of_work(handler: Callable[[E, UnitOfWork], Awaitable[None]]) -> Handler:
     async def handle(event: E, conn: asyncpg.Connection) -> None:
         await handler(event, UnitOfWork(conn))
     handle.__name__ = handler.__name__

@@ -105,14 +105,16 @@ async def preview(posting_id: str, user: CompanyUser, runtime: RuntimeDep) -> Re
               responses={402: {"description": "no active license package, or its quota is used up"}})
 async def publish(posting_id: str, user: CompanyUser, runtime: RuntimeDep) -> PostingOut:
     async with unit_of_work(runtime.pool, runtime.outbox) as uow:
-        posting = await handlers.publish_posting(PublishPosting(user.company_id, parse_id(posting_id, PostingNotFound)), uow)
+        cmd = PublishPosting(user.company_id, parse_id(posting_id, PostingNotFound))
+        posting = await handlers.publish_posting(cmd, uow)
     return PostingOut.of(posting)
 
 
 @company.post("/{posting_id}/close", response_model=PostingOut)
 async def close(posting_id: str, user: CompanyUser, runtime: RuntimeDep) -> PostingOut:
     async with unit_of_work(runtime.pool, runtime.outbox) as uow:
-        posting = await handlers.close_posting(ClosePosting(user.company_id, parse_id(posting_id, PostingNotFound)), uow)
+        posting = await handlers.close_posting(ClosePosting(user.company_id, parse_id(posting_id, PostingNotFound)),
+                                               uow)
     return PostingOut.of(posting)
 
 

@@ -30,7 +30,8 @@ Title = Annotated[str, AfterValidator(_stripped), Field(min_length=1, max_length
 Description = Annotated[str, Field(max_length=model.MAX_DESCRIPTION), _text(True)]
 Location = Annotated[str, AfterValidator(_stripped), Field(max_length=model.MAX_LOCATION), _text(False)]
 InternalNotes = Annotated[str, Field(max_length=model.MAX_INTERNAL_NOTES), _text(True)]
-InternalReference = Annotated[str, AfterValidator(_stripped), Field(max_length=model.MAX_INTERNAL_REFERENCE), _text(False)]
+InternalReference = Annotated[str, AfterValidator(_stripped), Field(max_length=model.MAX_INTERNAL_REFERENCE),
+                              _text(False)]
 Salary = Annotated[StrictInt, Field(ge=0, le=model.MAX_SALARY, description="euros per year, gross")]
 
 
