@@ -1,172 +1,189 @@
 """The daily run with an injected clock, run by two "instances" at once (two connection pools, concurrently)
-against the billing service's real database, while the real billing process relays the events and sends the
-e-mails: overdue -> reminders -> suspension, and renewals (with a scheduled downgrade) and cancellations at the
-period end, each happening exactly once.
+against the billing service's real database, while the real billing process relays the events, issues the
+invoices and sends the e-mails: overdue -> reminders -> suspension; renewals (with a scheduled downgrade), a
+cancellation at the period end and catching up missed periods, each happening exactly once.
 
-This module's billing process has a database, queues and an exchange of its own, because moving the clock forward
-would otherwise dun and renew the other modules' invoices and subscriptions."""
+The state changes that set the scene (booking, downgrade, cancel, payment) call the service layer in-process with
+the same injected clock, so every date here is chosen, not today's. The billing process has a database, queues
+and an exchange of its own, because moving the clock forward would otherwise dun and renew the other modules'
+invoices and subscriptions; its own daily loop stays asleep (once a day)."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import aio_pika
-import asyncpg
-import httpx
 import pytest_asyncio
+from recruiting_billing.adapters.repository import Repository
 from recruiting_billing.config import BillingSettings
+from recruiting_billing.domain.invoices import Party
+from recruiting_billing.service_layer import payments, profiles, subscriptions
 from recruiting_billing.service_layer.context import BillingContext
 from recruiting_billing.service_layer.daily import run_daily
 from recruiting_shared import db
 
-from tests.integration.test_billing_api import Billing, book, eventually, german_profile, invoices, start_billing_platform
-from tests.support.auth_helpers import operator_session
+from tests.integration.test_billing_api import unique_email
 from tests.support.events import EventTap
-from tests.integration.test_billing_api import OPERATOR
 
-DUNNING = {"billing_max_reminders": "2", "billing_reminder_interval_days": "7"}
+BOOKED_ON = date(2026, 1, 15)  # monthly period 15 Jan - 14 Feb, first invoice due 25 Jan
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def daily(stack):
     exchange = f"{stack.exchange}.daily"
-    own = {"database": "billing_daily", "exchange_name": exchange, "queue_prefix": f"{stack.queue_prefix}daily.",
-           **DUNNING}
-    auth, billing = await start_billing_platform(stack, **own)
+    billing = stack.service("billing", database="billing_daily", exchange_name=exchange,
+                            queue_prefix=f"{stack.queue_prefix}daily.", billing_max_reminders="2",
+                            billing_reminder_interval_days="7", billing_daily_run_seconds="86400")
     settings = BillingSettings(**{key.lower(): value for key, value in billing.env.items() if key != "PORT"})
+    await billing.wait_ready()
     pools = [await db.create_pool(settings.database_url) for _ in range(2)]
     async with EventTap(SimpleNamespace(infra=stack.infra, exchange=exchange), "subscription.*", "invoice.*") as tap:
-        platform = Billing(stack, auth, billing, tap, await operator_session(auth.url, *OPERATOR))
-        yield SimpleNamespace(platform=platform, settings=settings, pools=pools)
+        yield SimpleNamespace(settings=settings, pools=pools, events=tap, smtp=stack.smtp)
     for pool in pools:
         await pool.close()
     billing.stop()
-    auth.stop()
     connection = await aio_pika.connect(stack.infra.amqp_url)
     async with connection:
         for name in (exchange, f"{exchange}.dlx"):
             await (await connection.channel()).exchange_delete(name)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def client(daily):
-    async with httpx.AsyncClient(base_url=daily.platform.billing.url, timeout=30) as http:
-        yield http
+def on(daily, today: date) -> BillingContext:
+    return BillingContext.create(daily.settings, clock=lambda: today)
+
+
+async def in_transaction(daily, handler, *args, today: date = BOOKED_ON):
+    async with daily.pools[0].acquire() as conn, conn.transaction():
+        return await handler(conn, on(daily, today), *args)
+
+
+async def company_with_subscription(daily, package_id: str) -> tuple[uuid.UUID, str, object]:
+    company, email = uuid.uuid4(), unique_email("billing")
+    async with daily.pools[0].acquire() as conn, conn.transaction():
+        await profiles.save_profile(conn, company, Party("Kunde GmbH", "Hauptstraße 5", "80331", "München", "DE",
+                                                         "DE136695976", email))
+    subscription = await in_transaction(daily, subscriptions.book_subscription, company, package_id, "monthly")
+    return company, email, subscription
+
+
+async def company_invoices(daily, company: uuid.UUID, count: int = 1, timeout: float = 30) -> list:
+    """Issued asynchronously by the billing process's invoicing consumer."""
+    for _ in range(int(timeout / 0.1)):
+        async with daily.pools[0].acquire() as conn:
+            found = await Repository(conn).list_invoices(company_id=company)
+        if len(found) >= count:
+            return sorted(found, key=lambda i: i.number)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{len(found)} of {count} invoices issued")
+
+
+async def read(daily, **query):
+    async with daily.pools[0].acquire() as conn:
+        repository = Repository(conn)
+        if "invoice_id" in query:
+            return await repository.get_invoice(**query)
+        return await repository.get_subscription(**query)
+
+
+async def pay_in_full(daily, invoice) -> None:
+    await in_transaction(daily, payments.record_payment, invoice.id, invoice.gross_cents, invoice.issue_date,
+                         uuid.uuid4(), today=invoice.issue_date)
 
 
 async def two_instances_run(daily, today: date) -> None:
     """Both "instances" run the daily run for `today` at the same time, each with its own clock and pool."""
-    contexts = [BillingContext.create(daily.settings, clock=lambda: today) for _ in daily.pools]
-    await asyncio.gather(*(run_daily(pool, context) for pool, context in zip(daily.pools, contexts)))
+    await asyncio.gather(*(run_daily(pool, on(daily, today)) for pool in daily.pools))
 
 
 def events(daily, event_type: str, **data) -> list[dict]:
-    return [e for e in daily.platform.events.received
-            if e["type"] == event_type and all(e["data"].get(k) == v for k, v in data.items())]
+    return [e for e in daily.events.received
+            if e["type"] == event_type and all(e["data"].get(k) == str(v) for k, v in data.items())]
 
 
-async def test_overdue_reminders_and_suspension_happen_once_each(daily, client):
-    platform, smtp = daily.platform, daily.platform.stack.smtp
-    admin = await platform.company()
-    profile = german_profile()
-    subscription = await book(client, admin, profile)
-    [invoice] = await invoices(client, admin)
-    due = date.fromisoformat(invoice["due_date"])
-    read = lambda: client.get(f"/api/billing/invoices/{invoice['id']}", headers=admin.headers)  # noqa: E731
+async def test_overdue_reminders_and_suspension_happen_once_each(daily):
+    company, email, subscription = await company_with_subscription(daily, "business")
+    [invoice] = await company_invoices(daily, company)
+    await daily.smtp.wait_for(email, f"Rechnung {invoice.number}")
+    assert invoice.due_date == date(2026, 1, 25)
 
-    await two_instances_run(daily, due)  # due today is not late
-    assert (await read()).json()["status"] == "open"
+    await two_instances_run(daily, date(2026, 1, 25))  # due today is not late
+    assert (await read(daily, invoice_id=invoice.id)).status == "open"
 
-    await two_instances_run(daily, due + timedelta(days=1))
-    overdue = (await read()).json()
-    assert (overdue["status"], overdue["reminders_sent"]) == ("overdue", 1)
-    first = await smtp.wait_for(profile["billing_email"], "Zahlungserinnerung 1")
-    assert invoice["number"] in str(first[0]["Subject"])
-    await platform.events.wait_for(lambda e: e["type"] == "invoice.overdue" and e["data"]["invoice_id"] == invoice["id"])
+    await two_instances_run(daily, date(2026, 1, 26))
+    overdue = await read(daily, invoice_id=invoice.id)
+    assert (overdue.status, overdue.reminders_sent, overdue.last_reminder_on) == ("overdue", 1, date(2026, 1, 26))
+    await daily.smtp.wait_for(email, f"Zahlungserinnerung 1: Rechnung {invoice.number}")
 
-    await two_instances_run(daily, due + timedelta(days=2))  # within the reminder interval: nothing
-    await two_instances_run(daily, due + timedelta(days=8))
-    final = await smtp.wait_for(profile["billing_email"], "Zahlungserinnerung 2")
+    await two_instances_run(daily, date(2026, 1, 27))  # within the reminder interval: nothing
+    await two_instances_run(daily, date(2026, 2, 2))
+    final = await daily.smtp.wait_for(email, "Zahlungserinnerung 2")
     assert "letzte Erinnerung" in final[0].get_body(preferencelist=("plain",)).get_content()
-    assert (await read()).json()["reminders_sent"] == 2
+    assert (await read(daily, invoice_id=invoice.id)).reminders_sent == 2
 
-    await two_instances_run(daily, due + timedelta(days=15))
-    suspended = await eventually(lambda: client.get("/api/billing/subscriptions", headers=admin.headers),
-                                 lambda r: r.json()[0]["status"] == "suspended")
-    assert suspended.json()[0]["end_reason"] == "suspended_for_non_payment"
-    await smtp.wait_for(profile["billing_email"], "ausgesetzt")
-    ended = await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == subscription["id"])
+    await two_instances_run(daily, date(2026, 2, 9))
+    suspended = await read(daily, subscription_id=subscription.id)
+    assert (suspended.status, suspended.end_reason, suspended.ended_on) == \
+        ("suspended", "suspended_for_non_payment", date(2026, 2, 9))
+    await daily.smtp.wait_for(email, "ausgesetzt")
+    ended = await daily.events.wait_for(
+        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(subscription.id))
     assert ended[0]["data"]["reason"] == "suspended_for_non_payment"
 
-    await two_instances_run(daily, due + timedelta(days=30))  # nothing more to do for this invoice
+    await two_instances_run(daily, date(2026, 3, 1))  # suspended: no renewal, no more reminders
     await asyncio.sleep(1.5)  # let a (wrong) duplicate event or e-mail arrive before counting
-    assert [e["data"]["reminders_sent"] for e in events(daily, "invoice.overdue", invoice_id=invoice["id"])] == [1, 2]
-    assert len(events(daily, "subscription.ended", subscription_id=subscription["id"])) == 1
-    assert len(smtp.messages(profile["billing_email"])) == 4  # invoice, two reminders, suspension notice
+    assert [e["data"]["reminders_sent"] for e in events(daily, "invoice.overdue", invoice_id=invoice.id)] == [1, 2]
+    assert len(events(daily, "subscription.ended", subscription_id=subscription.id)) == 1
+    assert len(daily.smtp.messages(email)) == 4  # invoice, two reminders, suspension notice
+    assert len(await company_invoices(daily, company)) == 1
 
 
-async def test_renewal_applies_a_scheduled_downgrade_and_a_cancellation_ends_once(daily, client):
-    platform = daily.platform
-    renewing, cancelling = await platform.company(), await platform.company()
-    renewing_sub = await book(client, renewing, german_profile(), package_id="business")
-    cancelling_sub = await book(client, cancelling, german_profile(), package_id="starter")
-    downgrade = await client.post(f"/api/billing/subscriptions/{renewing_sub['id']}/change",
-                                  json={"package_id": "starter"}, headers=renewing.headers)
-    assert downgrade.json()["pending_package_id"] == "starter"
-    cancelled = await client.post(f"/api/billing/subscriptions/{cancelling_sub['id']}/cancel",
-                                  headers=cancelling.headers)
-    assert cancelled.json()["cancel_at_period_end"] is True and cancelled.json()["status"] == "active"
+async def test_renewal_applies_a_scheduled_downgrade_and_a_cancellation_ends_once(daily):
+    renewing, _, renewing_sub = await company_with_subscription(daily, "business")
+    cancelling, _, cancelling_sub = await company_with_subscription(daily, "starter")
+    downgraded = await in_transaction(daily, subscriptions.change_subscription, renewing, renewing_sub.id, "starter")
+    assert (downgraded.package_id, downgraded.pending_package_id) == ("business", "starter")
+    await in_transaction(daily, subscriptions.cancel_subscription, cancelling, cancelling_sub.id)
     for company in (renewing, cancelling):  # settle the first invoices, so that only renewals are in play
-        [first] = await invoices(client, company)
-        paid = await client.post(f"/api/billing/invoices/{first['id']}/payments", headers=platform.operator.headers,
-                                 json={"amount_cents": first["gross_cents"], "paid_on": first["issue_date"]})
-        assert paid.json()["status"] == "paid"
+        await pay_in_full(daily, (await company_invoices(daily, company))[0])
 
-    period_end = date.fromisoformat(renewing_sub["current_period"]["end"])
-    await two_instances_run(daily, period_end)  # the period's last day: not yet
-    await two_instances_run(daily, period_end + timedelta(days=1))
+    await two_instances_run(daily, date(2026, 2, 14))  # the period's last day: not yet
+    assert (await read(daily, subscription_id=renewing_sub.id)).period.start == BOOKED_ON
+    await two_instances_run(daily, date(2026, 2, 15))
 
-    renewal = next(i for i in await invoices(client, renewing, count=2) if i["issue_date"] != renewing_sub["started_on"])
-    assert renewal["issue_date"] == (period_end + timedelta(days=1)).isoformat()
-    assert renewal["net_cents"] == 4_900 and "Starter" in renewal["lines"][0]["description"]
-    assert renewal["service_period"]["start"] == (period_end + timedelta(days=1)).isoformat()
-    [renewed_sub] = (await client.get("/api/billing/subscriptions", headers=renewing.headers)).json()
-    assert (renewed_sub["package_id"], renewed_sub["pending_package_id"], renewed_sub["status"]) == ("starter", None, "active")
-    changed = await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == renewing_sub["id"])
-    assert (changed[0]["data"]["max_active_postings"], changed[0]["data"]["effective_on"]) == \
-        (3, renewal["service_period"]["start"])
+    first, renewal = await company_invoices(daily, renewing, count=2)
+    assert (renewal.issue_date, renewal.net_cents, renewal.period.start, renewal.period.end) == \
+        (date(2026, 2, 15), 4_900, date(2026, 2, 15), date(2026, 3, 14))
+    assert "Starter" in renewal.lines[0].description and renewal.due_date == date(2026, 2, 25)
+    renewed = await read(daily, subscription_id=renewing_sub.id)
+    assert (renewed.package_id, renewed.pending_package_id, renewed.status) == ("starter", None, "active")
+    changed = await daily.events.wait_for(
+        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == str(renewing_sub.id))
+    assert (changed[0]["data"]["max_active_postings"], changed[0]["data"]["effective_on"]) == (3, "2026-02-15")
 
-    [ended_sub] = (await client.get("/api/billing/subscriptions", headers=cancelling.headers)).json()
-    assert (ended_sub["status"], ended_sub["end_reason"]) == ("ended", "cancelled")
-    await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == cancelling_sub["id"])
+    ended = await read(daily, subscription_id=cancelling_sub.id)
+    assert (ended.status, ended.end_reason, ended.ended_on) == ("ended", "cancelled", date(2026, 2, 14))
+    await daily.events.wait_for(
+        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(cancelling_sub.id))
     await asyncio.sleep(1.5)
-    assert len(events(daily, "subscription.renewed", subscription_id=renewing_sub["id"])) == 1
-    assert len(events(daily, "subscription.ended", subscription_id=cancelling_sub["id"])) == 1
-    assert len(await invoices(client, cancelling)) == 1
-    assert len(await invoices(client, renewing)) == 2
+    assert len(events(daily, "subscription.renewed", subscription_id=renewing_sub.id)) == 1
+    assert len(events(daily, "subscription.ended", subscription_id=cancelling_sub.id)) == 1
+    assert len(await company_invoices(daily, cancelling)) == 1
+    assert len(await company_invoices(daily, renewing)) == 2
 
 
-async def test_a_run_after_a_long_pause_catches_up_every_missed_period(daily, client):
-    platform = daily.platform
-    admin = await platform.company()
-    subscription = await book(client, admin, german_profile(), package_id="starter")
-    first_end = date.fromisoformat(subscription["current_period"]["end"])
-    [first] = await invoices(client, admin)
-    await client.post(f"/api/billing/invoices/{first['id']}/payments", headers=platform.operator.headers,
-                      json={"amount_cents": first["gross_cents"], "paid_on": first["issue_date"]})
+async def test_a_run_after_a_long_pause_catches_up_every_missed_period(daily):
+    company, _, subscription = await company_with_subscription(daily, "starter")
+    await pay_in_full(daily, (await company_invoices(daily, company))[0])
 
-    today = first_end + timedelta(days=45)  # two monthly periods have started since
-    await two_instances_run(daily, today)
+    await two_instances_run(daily, date(2026, 3, 31))  # periods from 15 Feb and from 15 Mar have started since
 
-    renewals = [i for i in await invoices(client, admin, count=3) if i["id"] != first["id"]]
-    periods = sorted((i["service_period"]["start"], i["service_period"]["end"]) for i in renewals)
-    assert len(renewals) == 2 and periods[0][0] == (first_end + timedelta(days=1)).isoformat()
-    assert date.fromisoformat(periods[1][0]) == date.fromisoformat(periods[0][1]) + timedelta(days=1)
-    [current] = (await client.get("/api/billing/subscriptions", headers=admin.headers)).json()
-    assert current["current_period"]["start"] == periods[1][0]
-    assert date.fromisoformat(current["current_period"]["start"]) <= today <= date.fromisoformat(current["current_period"]["end"])
+    renewals = (await company_invoices(daily, company, count=3))[1:]
+    assert [(i.period.start, i.period.end) for i in renewals] == [
+        (date(2026, 2, 15), date(2026, 3, 14)), (date(2026, 3, 15), date(2026, 4, 14))]
+    current = await read(daily, subscription_id=subscription.id)
+    assert current.period == renewals[-1].period and current.status == "active"
+    await asyncio.sleep(1)
+    assert len(events(daily, "subscription.renewed", subscription_id=subscription.id)) == 2
