@@ -9,7 +9,7 @@ import jwt
 import pytest_asyncio
 from recruiting_shared.auth import TokenVerifier
 
-from tests.support.auth_helpers import login, operator_session, shared_auth_service, signup_company
+from tests.support.auth_helpers import auth_database, login, operator_session, shared_auth_service, signup_company
 
 OPERATOR_EMAIL = "keys-operator@example.com"
 OPERATOR_PASSWORD = "operator-password-for-key-tests-3"
@@ -71,37 +71,42 @@ async def test_logout_ends_that_login_only(auth):
 
 
 async def test_key_rotation_publishes_the_new_key_first_and_logs_nobody_out(stack):
-    """Two instances on one database: one publishes new keys an hour ahead, the other at once."""
-    env = {"database": "auth_keys", "BOOTSTRAP_OPERATOR_EMAIL": OPERATOR_EMAIL,
-           "BOOTSTRAP_OPERATOR_PASSWORD": OPERATOR_PASSWORD}
-    patient = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="3600", **env)
-    eager = stack.service("auth", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="0", **env)
+    keys = stack.service("auth", database="auth_keys", SIGNING_KEY_PUBLISH_AHEAD_SECONDS="3600",
+                         BOOTSTRAP_OPERATOR_EMAIL=OPERATOR_EMAIL, BOOTSTRAP_OPERATOR_PASSWORD=OPERATOR_PASSWORD)
     try:
-        await asyncio.gather(patient.wait_ready(), eager.wait_ready())
-        user = await signup_company(patient.url)
+        await keys.wait_ready()
+        user = await signup_company(keys.url)
         old_kid = jwt.get_unverified_header(user.access_token)["kid"]
-        operator = await operator_session(patient.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
-        assert (await post(patient.url, "/api/auth/keys/rotate", {}, user.headers)).status_code == 403
+        operator = await operator_session(keys.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
+        assert (await post(keys.url, "/api/auth/keys/rotate", {}, user.headers)).status_code == 403
 
-        scheduled = await post(patient.url, "/api/auth/keys/rotate", {}, operator.headers)
+        scheduled = await post(keys.url, "/api/auth/keys/rotate", {}, operator.headers)
         assert scheduled.status_code == 202
-        pending_kid = scheduled.json()["kid"]
-        async with httpx.AsyncClient(base_url=patient.url) as client:
-            published = {key["kid"] for key in (await client.get("/api/auth/jwks.json")).json()["keys"]}
-        assert published == {old_kid, pending_kid}, "the new key is published before it signs"
-        still_old = await login(patient.url, user.email, user.password)
+        next_kid = scheduled.json()["kid"]
+        assert await published_kids(keys.url) == {old_kid, next_kid}, "the new key is published before it signs"
+        still_old = await login(keys.url, user.email, user.password)
         assert jwt.get_unverified_header(still_old.access_token)["kid"] == old_kid
 
-        rotated = await post(eager.url, "/api/auth/keys/rotate", {}, operator.headers)
-        new_kid = rotated.json()["kid"]
-        fresh = await login(eager.url, user.email, user.password)
-        assert jwt.get_unverified_header(fresh.access_token)["kid"] == new_kid
+        # An hour later (moved forward in the database), the next rotation finds the first new key active.
+        conn = await auth_database(keys)
+        try:
+            await conn.execute("UPDATE signing_keys SET activates_at = now() WHERE kid = $1", next_kid)
+        finally:
+            await conn.close()
+        later_kid = (await post(keys.url, "/api/auth/keys/rotate", {}, operator.headers)).json()["kid"]
+        fresh = await login(keys.url, user.email, user.password)
+        assert jwt.get_unverified_header(fresh.access_token)["kid"] == next_kid
+        assert await published_kids(keys.url) == {old_kid, next_kid, later_kid}
 
-        verifier = TokenVerifier(f"{eager.url}/api/auth/jwks.json")
+        verifier = TokenVerifier(f"{keys.url}/api/auth/jwks.json")
         for token in (user.access_token, fresh.access_token):
             assert str((await verifier.verify(token)).user_id) == user.user_id
-            assert (await me(eager.url, token)).status_code == 200
-        assert (await post(eager.url, "/api/auth/token/refresh", {"refresh_token": user.refresh_token})).status_code == 200
+            assert (await me(keys.url, token)).status_code == 200
+        assert (await post(keys.url, "/api/auth/token/refresh", {"refresh_token": user.refresh_token})).status_code == 200
     finally:
-        patient.stop()
-        eager.stop()
+        keys.stop()
+
+
+async def published_kids(url: str) -> set[str]:
+    async with httpx.AsyncClient(base_url=url) as client:
+        return {key["kid"] for key in (await client.get("/api/auth/jwks.json")).json()["keys"]}
