@@ -81,13 +81,14 @@ class GatewayConfig:
     auth_rate_limit: str = DEFAULT_AUTH_RATE_LIMIT
     auth_rate_burst: int = DEFAULT_AUTH_RATE_BURST
 
-    def values(self) -> dict[str, str]:
+    def values(self, error_log: Path) -> dict[str, str]:
         missing = [name for name in SERVICES if name not in self.upstreams]
         if missing:
             raise GatewayError(f"no upstream for {', '.join(missing)}")
         values = {f"{name.upper()}_UPSTREAM": address for name, address in self.upstreams.items()}
         values.update(GATEWAY_LISTEN=self.listen, GATEWAY_ACCESS_LOG=str(self.access_log),
-                      AUTH_RATE_LIMIT=self.auth_rate_limit, AUTH_RATE_BURST=str(self.auth_rate_burst))
+                      GATEWAY_ERROR_LOG=str(error_log), AUTH_RATE_LIMIT=self.auth_rate_limit,
+                      AUTH_RATE_BURST=str(self.auth_rate_burst))
         return values
 
 
@@ -106,7 +107,8 @@ class NginxGateway:
         for folder in ("conf", "logs"):
             (self.prefix / folder).mkdir(parents=True, exist_ok=True)
         self.config.access_log.parent.mkdir(parents=True, exist_ok=True)
-        (self.prefix / "conf" / "gateway.conf").write_text(render(TEMPLATE.read_text(), self.config.values()))
+        gateway_conf = render(TEMPLATE.read_text(), self.config.values(self.error_log_path))
+        (self.prefix / "conf" / "gateway.conf").write_text(gateway_conf)
         main = self.prefix / "conf" / "nginx.conf"
         main.write_text(main_config(self.prefix.resolve(), self._temp_dir(), self.error_log_path))
         return main

@@ -200,14 +200,16 @@ async def test_the_access_log_keeps_no_query_string_and_no_client_address(client
 
 
 async def test_a_service_that_is_down_answers_502_problem(tmp_path, services):
+    secret = f"secret-{uuid.uuid4().hex}"
     partial = TestGateway(tmp_path, {"auth": services["auth"].url}).start()
     try:
         await partial.wait_ready()
         async with httpx.AsyncClient(base_url=partial.url, timeout=30) as http:
-            down = await http.get("/api/billing/packages")
+            down = await http.get(f"/api/billing/packages?secret={secret}")
             up = await http.get(probe_path("auth"))
     finally:
         partial.stop()
+    assert secret not in partial.error_log_tail(1000)  # nginx's error lines would quote the query string
 
     assert down.status_code == 502
     assert down.headers["content-type"] == "application/problem+json"

@@ -71,8 +71,8 @@ class TestGateway:
             return []
         return [json.loads(line) for line in self.access_log.read_text().splitlines() if line.strip()]
 
-    def error_log_tail(self) -> str:
-        return self.nginx.error_log_tail()
+    def error_log_tail(self, lines: int = 20) -> str:
+        return self.nginx.error_log_tail(lines)
 
 
 def _address(url: str) -> str:
