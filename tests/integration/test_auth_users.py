@@ -5,7 +5,10 @@ from __future__ import annotations
 import httpx
 import pytest_asyncio
 
-from tests.support.auth_helpers import login, shared_auth_service, signup_company, strong_password, unique_email
+from tests.support.auth_helpers import (
+    OPERATOR_EMAIL, OPERATOR_PASSWORD, login, operator_session, shared_auth_service, signup_company, strong_password,
+    unique_email,
+)
 from tests.support.mailbox import body_text, link_token
 
 
@@ -104,7 +107,12 @@ async def test_a_deleted_user_can_no_longer_log_in_or_refresh(auth, smtp):
 
 
 async def test_operators_and_anonymous_callers_cannot_manage_company_users(auth):
+    operator = await operator_session(auth.url, OPERATOR_EMAIL, OPERATOR_PASSWORD)
     async with httpx.AsyncClient(base_url=auth.url) as client:
         anonymous = await client.get("/api/auth/users")
+        as_operator = await client.get("/api/auth/users", headers=operator.headers)
+        invite_as_operator = await client.post("/api/auth/users", headers=operator.headers,
+                                               json={"email": unique_email(), "name": "Op", "role": "admin"})
     assert anonymous.status_code == 401
     assert anonymous.headers["content-type"] == "application/problem+json"
+    assert as_operator.status_code == invite_as_operator.status_code == 403
