@@ -28,6 +28,9 @@ async def close_due_postings_forever(runtime: Runtime) -> None:
             raise
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("closing loop: database unavailable", extra={"error_type": type(exc).__name__})
+        except Exception:
+            # Anything else is a bug, but postings must keep closing: log it and try again next round.
+            log.exception("closing loop failed")
         await asyncio.sleep(interval)
 
 
