@@ -11,6 +11,8 @@ from recruiting_auth.adapters.crypto import (
     EncryptionKeyError, Sealer, decode_master_key, generate_master_key, load_master_key,
 )
 from recruiting_auth.adapters.emails import password_reset
+from recruiting_auth.adapters.mail_queue import retry_delay
+from recruiting_auth.adapters.rate_limiter import bucket
 from recruiting_auth.config import AuthSettings
 from recruiting_auth.domain.passwords import password_problems
 from recruiting_auth.domain.rate_limits import Limit
@@ -155,3 +157,13 @@ def test_a_refresh_token_that_could_not_be_rotated_is_a_replay_unless_revoked_or
     assert is_replay(rotated_at=None, revoked_at=None, expires_at=later, now=T0), "lost a simultaneous rotation"
     assert not is_replay(rotated_at=None, revoked_at=T0, expires_at=later, now=T0)
     assert not is_replay(rotated_at=None, revoked_at=None, expires_at=T0, now=later)
+
+
+def test_failed_mail_is_retried_with_exponential_backoff_capped_at_five_minutes():
+    assert [retry_delay(attempt) for attempt in (1, 2, 3, 8, 9, 20)] == [2, 4, 8, 256, 300, 300]
+
+
+def test_rate_limit_buckets_do_not_contain_the_address():
+    name = bucket("login-fail-account", "ada@example.com")
+    assert "ada" not in name and name.startswith("login-fail-account:")
+    assert name == bucket("login-fail-account", "ada@example.com") != bucket("login-fail-account", "bob@example.com")
