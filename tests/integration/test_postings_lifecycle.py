@@ -188,7 +188,8 @@ async def test_postings_close_at_their_closing_date_once_with_two_instances_runn
     assert len(platform.replicas) == 1 and platform.replicas[0].process.poll() is None
     session = await platform.company()
     postings = [await create(client, session) for _ in range(6)]
-    for posting in postings:
+    later = await create(client, session)
+    for posting in (*postings, later):
         await publish(client, session, posting["id"])
     # The closing date arrives: set in the database rather than waited for, so a slow machine cannot make the
     # publishing itself come too late.
@@ -208,6 +209,8 @@ async def test_postings_close_at_their_closing_date_once_with_two_instances_runn
         own = (await client.get(f"/api/postings/{posting_id}", headers=session.headers)).json()
         assert (own["status"], own["close_reason"]) == ("closed", "closing_date_reached")
         assert datetime.fromisoformat(own["closed_at"]) == closes_at
+    # The sweeps that closed them left alone the posting whose date has not come.
+    assert (await client.get(f"/api/jobs/{later['id']}")).status_code == 200
 
 
 async def test_concurrent_publishes_cannot_overrun_the_quota(platform, client):
