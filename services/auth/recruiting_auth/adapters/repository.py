@@ -141,3 +141,23 @@ async def use_link_token(conn: asyncpg.Connection, *, token_hash: bytes, purpose
 async def purge_expired_tokens(conn: asyncpg.Connection) -> None:
     await conn.execute("DELETE FROM link_tokens WHERE expires_at < now() - interval '1 day'")
     await conn.execute("DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'")
+
+
+# --- forgot-password requests ----------------------------------------------------------------------------------------
+async def next_reset_request_id(conn: asyncpg.Connection) -> int:
+    """Taken before the insert: the id is part of what the sealed address is bound to."""
+    return await conn.fetchval("SELECT nextval(pg_get_serial_sequence('reset_requests', 'id'))")
+
+
+async def add_reset_request(conn: asyncpg.Connection, *, request_id: int, email_sealed: bytes) -> None:
+    await conn.execute("INSERT INTO reset_requests (id, email_sealed) VALUES ($1, $2)", request_id, email_sealed)
+
+
+async def claim_reset_requests(conn: asyncpg.Connection, *, limit: int) -> list[asyncpg.Record]:
+    """Oldest first; rows another instance is working on are skipped."""
+    return await conn.fetch(
+        "SELECT id, email_sealed FROM reset_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
+
+
+async def delete_reset_request(conn: asyncpg.Connection, request_id: int) -> None:
+    await conn.execute("DELETE FROM reset_requests WHERE id = $1", request_id)

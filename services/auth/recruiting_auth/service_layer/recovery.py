@@ -5,7 +5,7 @@ Forgot password: the request path only rate-limits by client address and queues 
 a background loop looks the account up, makes the token and queues the e-mail. So the answer is the same, and costs
 the same, whether or not the account exists. Per account at most `rate_limit_forgot_account` e-mails go out per
 window; further requests are dropped silently, never answered with an error, so an attacker can neither learn
-anything nor keep the owner from resetting: the newest link already in the owner's mailbox keeps working."""
+anything nor keep the owner from resetting: a dropped request makes no new token, so the link already in the owner's mailbox keeps working."""
 
 from __future__ import annotations
 
@@ -39,11 +39,10 @@ async def request_password_reset(cmd: RequestPasswordReset, auth: Auth) -> None:
     if not verdict.allowed:
         raise RateLimited(verdict.retry_after)
     async with auth.pool.acquire() as conn:
-        request_id = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('reset_requests', 'id'))")
+        request_id = await repo.next_reset_request_id(conn)
         sealed = auth.request_sealer.seal(normalize_email(cmd.email).encode(), _context(request_id))
-        await conn.execute("INSERT INTO reset_requests (id, email_sealed) VALUES ($1, $2)", request_id, sealed)
+        await repo.add_reset_request(conn, request_id=request_id, email_sealed=sealed)
     auth.reset_requests_waiting.set()
-
 
 
 async def process_reset_requests(auth: Auth) -> None:
@@ -64,10 +63,9 @@ async def process_reset_requests(auth: Auth) -> None:
 async def process_reset_batch(auth: Auth) -> int:
     sent = 0
     async with auth.pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT id, email_sealed FROM reset_requests ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH)
+        rows = await repo.claim_reset_requests(conn, limit=BATCH)
         for row in rows:
-            await conn.execute("DELETE FROM reset_requests WHERE id = $1", row["id"])
+            await repo.delete_reset_request(conn, row["id"])
             try:
                 async with conn.transaction():  # a savepoint: one bad request must not hold up the others
                     email = auth.request_sealer.open(row["email_sealed"], _context(row["id"])).decode()
