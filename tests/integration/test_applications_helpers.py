@@ -113,7 +113,8 @@ async def shared_services(stack):
     cached = getattr(stack, "_applications_services", None)
     if cached is None:
         auth = stack.service("auth")
-        await auth.wait_ready()
-        cached = (auth, await start_applications(stack, auth))
-        stack._applications_services = cached
+        # The JWKS is fetched on the first company request, so both can start at the same time.
+        applications = stack.service("applications", auth_jwks_url=f"{auth.url}/api/auth/jwks.json")
+        await asyncio.gather(auth.wait_ready(), applications.wait_ready())
+        cached = stack._applications_services = (auth, applications)
     return cached

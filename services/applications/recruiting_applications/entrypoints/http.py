@@ -59,8 +59,24 @@ def _pdf_response(filename: str, content: bytes) -> Response:
 
 
 # --- applying --------------------------------------------------------------------------------------------------------
+# The form is read by the streaming reader, not by FastAPI, so its schema is written out for the documentation.
+_FORM_SCHEMA = {
+    "type": "object",
+    "required": ["posting_id", "first_name", "last_name", "email", "privacy_consent", "documents"],
+    "properties": {
+        **{name: field for name, field in ApplicationForm.model_json_schema()["properties"].items()},
+        "documents": {"type": "array", "maxItems": 5, "items": {"type": "string", "format": "binary"},
+                      "description": "PDF files, at most 10 MB each, checked by content"},
+    },
+}
+
+
 @router.post("/api/applications", status_code=201, response_model=Submitted, tags=["applicant"],
-             openapi_extra={"requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}})
+             responses={404: {"description": "posting not open"}, 413: {"description": "too large / too many"},
+                        415: {"description": "not multipart, or a document is not a PDF"},
+                        422: {"description": "invalid fields or an unreadable PDF"}},
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"multipart/form-data": {"schema": _FORM_SCHEMA}}}})
 async def submit(request: Request, services: ServicesDep) -> Submitted:
     settings = services.settings
     form = await read_form(request.headers.get("content-type"), request.stream(), file_field="documents",

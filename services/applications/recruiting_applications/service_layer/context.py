@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 from recruiting_shared.outbox import Outbox
+from recruiting_shared.service import Runtime
 
 from ..adapters.keys import KeyMaterial
 from ..adapters.mail_queue import MailSender
@@ -17,7 +18,7 @@ class Services:
     settings: ApplicationsSettings
     keys: KeyMaterial
     mail: MailSender
-    runtime: object  # recruiting_shared.service.Runtime; its pool exists once the service has started
+    runtime: Runtime  # its pool exists once the service has started
 
     @property
     def pool(self) -> asyncpg.Pool:
