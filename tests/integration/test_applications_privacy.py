@@ -12,7 +12,7 @@ import httpx
 import pytest
 from recruiting_applications.adapters.crypto import DecryptionFailed
 from recruiting_applications.adapters.keys import load_key_material
-from recruiting_applications.adapters.mail_queue import open_data_key
+from recruiting_applications.adapters.keys import open_data_key
 from recruiting_applications.config import ApplicationsSettings
 from recruiting_shared.events import ErasureDue
 from tests.support.auth_helpers import signup_company

@@ -10,8 +10,7 @@ from recruiting_applications.adapters.crypto import (
     DataKey, DecryptionFailed, InvalidKeyRing, KeyRing, ServiceKeys, b64encode, new_key,
 )
 from recruiting_applications.adapters.key_vault import FileKeyVault
-from recruiting_applications.adapters.keys import KeyMaterial
-from recruiting_applications.adapters.mail_queue import open_data_key
+from recruiting_applications.adapters.keys import KeyMaterial, open_data_key
 from recruiting_applications.service_layer.key_rotation import rewrap_all
 
 

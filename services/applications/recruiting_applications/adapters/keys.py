@@ -1,4 +1,5 @@
-"""Loading the key material from the settings; in development it is created under DATA_DIR, with a warning."""
+"""Loading the key material from the settings (in development it is created under DATA_DIR, with a warning), and
+opening an application's data key from the vault."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 from ..config import ApplicationsSettings
-from .crypto import KeyRing, ServiceKeys, b64decode, b64encode, new_key
+from .crypto import DataKey, DecryptionFailed, KeyRing, ServiceKeys, b64decode, b64encode, new_key
 from .key_vault import FileKeyVault
 
 log = logging.getLogger(__name__)
@@ -47,3 +49,11 @@ def _development_keys(data_dir: Path) -> dict[str, str]:
     with os.fdopen(fd, "w") as file:
         json.dump(keys, file)
     return keys
+
+
+def open_data_key(keys: KeyMaterial, application_id: UUID) -> DataKey:
+    """The application's data key from the vault; DecryptionFailed once it has been shredded."""
+    wrapped = keys.vault.get(application_id)
+    if wrapped is None:
+        raise DecryptionFailed("the application's data key is not in the vault")
+    return keys.ring.unwrap(wrapped, application_id)

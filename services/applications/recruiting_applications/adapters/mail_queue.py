@@ -9,10 +9,9 @@ import logging
 from uuid import UUID, uuid4
 
 import asyncpg
-from recruiting_shared.mailer import Mailer
 
 from .crypto import DataKey, DecryptionFailed
-from .keys import KeyMaterial
+from .keys import KeyMaterial, open_data_key
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +108,3 @@ class MailSender:
         data_key = open_data_key(self.keys, row["application_id"])
         return (data_key.open_text("mail.recipient", row["recipient_enc"], record_id=mail_id),
                 data_key.open_text("mail.body", row["body_enc"], record_id=mail_id))
-
-
-def open_data_key(keys: KeyMaterial, application_id: UUID) -> DataKey:
-    """The application's data key from the vault; DecryptionFailed when it was shredded."""
-    wrapped = keys.vault.get(application_id)
-    if wrapped is None:
-        raise DecryptionFailed("the application's data key is not in the vault")
-    return keys.ring.unwrap(wrapped, application_id)
-
-
-__all__ = ["MailSender", "Mailer", "open_data_key", "queue_application_mail", "queue_service_mail"]

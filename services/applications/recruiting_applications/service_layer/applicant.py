@@ -13,7 +13,7 @@ from recruiting_shared.events import ApplicationWithdrawn, ConsentChanged
 
 from ..adapters import applicant_tokens, repository as repo
 from ..adapters.crypto import token_hash
-from ..adapters.mail_queue import open_data_key
+from ..adapters.keys import open_data_key
 from ..domain.model import ApplicationNotFound, InvitationClosed, SlotNotFound, Status, check_withdrawable
 from ..domain.model import InvalidTransition
 from .context import Services

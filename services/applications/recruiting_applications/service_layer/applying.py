@@ -13,7 +13,8 @@ from recruiting_shared.events import ApplicationSubmitted
 from .. import metrics
 from ..adapters import mail_templates, repository as repo
 from ..adapters.crypto import DataKey, new_token, token_hash
-from ..adapters.mail_queue import open_data_key, queue_application_mail
+from ..adapters.keys import open_data_key
+from ..adapters.mail_queue import queue_application_mail
 from ..adapters.pdf import NotAPdf, UnreadablePdf, inspect_pdf
 from ..domain.commands import SubmitApplication, UploadedDocument
 from ..domain.model import NotAPdfDocument, PostingNotOpen, UnreadableDocument

@@ -9,7 +9,8 @@ from uuid import UUID, uuid4
 from recruiting_shared.events import ApplicationStatusChanged
 
 from ..adapters import mail_templates, repository as repo
-from ..adapters.mail_queue import open_data_key, queue_application_mail
+from ..adapters.keys import open_data_key
+from ..adapters.mail_queue import queue_application_mail
 from ..domain.commands import ChangeStatus, InviteToInterview
 from ..domain.model import (
     ACCESS_PURPOSE, DECISIONS, ApplicationNotFound, InvalidTransition, Status, check_company_transition,

@@ -19,7 +19,8 @@ from recruiting_shared.events import ApplicationErased, ApplicationErasureReques
 
 from ..adapters import mail_templates, repository as repo
 from ..adapters.crypto import DecryptionFailed
-from ..adapters.mail_queue import open_data_key, queue_service_mail
+from ..adapters.keys import open_data_key
+from ..adapters.mail_queue import queue_service_mail
 from ..domain.commands import RequestErasure
 from ..domain.model import LEGAL_MONTH, ApplicationNotFound
 from .context import Services
