@@ -12,12 +12,12 @@ import pytest
 from facturx import get_xml_from_pdf
 from lxml import etree
 from pypdf import PdfReader
+from recruiting_billing.adapters.validation import business_rule_violations, xsd_errors
 from recruiting_billing.config import DEFAULT_PACKAGES
 from recruiting_billing.domain import invoices as inv
 from recruiting_billing.domain import subscriptions as subs
 from recruiting_billing.domain.tax import vat_treatment
 from recruiting_billing.service_layer.invoicing import render
-from recruiting_billing.adapters.validation import business_rule_violations, xsd_errors
 
 from tests.unit.test_billing_domain import BANKS, SELLER, buyer
 

@@ -13,7 +13,13 @@ from recruiting_billing.config import BillingSettings
 from recruiting_billing.domain import errors
 from recruiting_billing.service_layer import invoicing, subscriptions
 from recruiting_billing.service_layer.context import BillingContext
-from recruiting_shared.events import InvoiceIssued, SubscriptionActivated, SubscriptionChanged, SubscriptionEnded, SubscriptionRenewed
+from recruiting_shared.events import (
+    InvoiceIssued,
+    SubscriptionActivated,
+    SubscriptionChanged,
+    SubscriptionEnded,
+    SubscriptionRenewed,
+)
 
 from tests.unit.test_billing_domain import buyer
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Literal
 from uuid import UUID, uuid4
 
-from .errors import InvoiceNotCancellable, InvoiceNotPayable, InvalidInput, Overpayment
+from .errors import InvalidInput, InvoiceNotCancellable, InvoiceNotPayable, Overpayment
 from .money import percent_of
 from .periods import Period
 from .subscriptions import Charge

@@ -12,8 +12,15 @@ from __future__ import annotations
 
 from functools import partial
 
-from recruiting_shared.events import (InvoiceIssued, InvoiceOverdue, InvoicePaid, SubscriptionActivated, SubscriptionChanged,
-                                      SubscriptionEnded, SubscriptionRenewed)
+from recruiting_shared.events import (
+    InvoiceIssued,
+    InvoiceOverdue,
+    InvoicePaid,
+    SubscriptionActivated,
+    SubscriptionChanged,
+    SubscriptionEnded,
+    SubscriptionRenewed,
+)
 from recruiting_shared.messaging import Consumer
 
 from ..service_layer import notifications
