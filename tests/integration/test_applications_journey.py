@@ -39,7 +39,9 @@ async def test_apply_view_export_invite_choose_and_erase(stack, smtp, services):
         assert response.json()["status"] == "received"
 
         applicant = await session_for(client, smtp, fields["email"])
-        mine = (await client.get("/api/applicant/application", headers=applicant)).json()
+        mine_response = await client.get("/api/applicant/application", headers=applicant)
+        assert mine_response.headers["cache-control"] == "no-store"
+        mine = mine_response.json()
         assert mine["applicant"]["first_name"] == fields["first_name"]
         assert mine["applicant"]["email"] == fields["email"]
         assert mine["status"] == "received"

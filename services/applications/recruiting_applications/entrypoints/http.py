@@ -22,7 +22,12 @@ from .schemas import (
     SlotChoice, StatusChange, Submitted,
 )
 
-router = APIRouter()
+def no_store(response: Response) -> None:
+    """Answers of this service carry personal data: no browser or proxy may keep a copy."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+router = APIRouter(dependencies=[Depends(no_store)])
 
 
 def get_services(request: Request) -> Services:
