@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor
@@ -75,6 +76,12 @@ async def render_all(pool, invoices, workers: int) -> int:
     return stored
 
 
+def _children_cpu_seconds() -> float:
+    """CPU time of finished child processes (the render pool's workers once it has shut down)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def line(stage: str, count: int, seconds: float) -> None:
     print(f"{stage:<34} {count:>7} in {seconds:8.2f} s  = {count / seconds:9.1f} /s")
 
@@ -101,9 +108,13 @@ async def main(count: int, workers: int, concurrency: int) -> None:
         line("invoices issued (numbered)", len(invoices), issued_at - renewed_at)
         numbers = sorted(int(i.number.rsplit("-", 1)[1]) for i in invoices)
         assert numbers == list(range(1, len(invoices) + 1)), "numbers are not gapless"
+        children_cpu = _children_cpu_seconds()
         stored = await render_all(pool, invoices, workers)
         rendered_at = time.perf_counter()
+        render_cpu = _children_cpu_seconds() - children_cpu
         line("rendered XML + PDF and stored", stored, rendered_at - issued_at)
+        print(f"{'render CPU per invoice':<34} {1000 * render_cpu / max(stored, 1):7.1f} ms  "
+              f"(load-independent: {stored / render_cpu if render_cpu else 0:.1f} /s per core)")
         line("end to end", len(invoices), rendered_at - started)
         async with pool.acquire() as conn:
             size = await conn.fetchval("SELECT avg(length(pdf))::int FROM invoice_documents")
