@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
@@ -116,6 +116,8 @@ class SlotIn(BaseModel):
     def _ordered(self) -> "SlotIn":
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if self.starts_at <= datetime.now(UTC):
+            raise ValueError("a slot must start in the future")
         return self
 
 
