@@ -32,6 +32,8 @@ def build_app(settings: BillingSettings | None = None, clock: Clock | None = Non
             description="Owns license packages, billing profiles, subscriptions, invoices, credit notes, payments, reminders.",
         )
     )
+    # One outbox and one mailer per process: the handlers use the runtime's own.
+    context.outbox, context.mailer = app.state.runtime.outbox, app.state.runtime.mailer
     app.state.billing = context
     return app
 
