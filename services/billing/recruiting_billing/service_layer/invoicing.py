@@ -13,7 +13,6 @@ from uuid import UUID
 import asyncpg
 from recruiting_shared.events import InvoiceIssued
 
-from ..adapters import einvoice, pdf
 from ..adapters.repository import Repository
 from ..domain import invoices as documents
 from ..domain.errors import InvoiceNotCancellable, InvoiceNotFound
@@ -83,6 +82,10 @@ def _issued_event(invoice: Invoice) -> InvoiceIssued:
 
 def render(invoice: Invoice) -> tuple[bytes, bytes]:
     """PDF (with the XML embedded) and XML of a document. CPU-bound: call it through asyncio.to_thread."""
+    # Imported here: factur-x, pypdf and ReportLab take seconds to import, which every process start (and
+    # every test that starts the service) would pay before it answers its first request.
+    from ..adapters import einvoice, pdf
+
     xml = einvoice.cii_xml(invoice)
     return pdf.invoice_pdf(invoice, xml), xml
 
