@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = DEV_SMTP_PORT
     smtp_from: str = "Recruiting Platform <no-reply@recruiting.localhost>"
+    smtp_username: str | None = Field(None, description="log in to the SMTP relay when set")
+    smtp_password: str | None = None
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
     public_url: str = "http://127.0.0.1:8080"
     gateway_port: int = 8080
     retention_sweep_seconds: float = 60

@@ -15,6 +15,8 @@ class Mailer:
         self.host = settings.smtp_host
         self.port = settings.smtp_port
         self.sender = settings.smtp_from
+        self.login = {"username": settings.smtp_username, "password": settings.smtp_password} if settings.smtp_username else {}
+        self.starttls = settings.smtp_starttls
 
     def compose(self, to: str, subject: str, text: str, *, attachments: list[tuple[str, str, bytes]] = ()) -> EmailMessage:
         message = EmailMessage()
@@ -29,4 +31,4 @@ class Mailer:
 
     async def send(self, to: str, subject: str, text: str, *, attachments: list[tuple[str, str, bytes]] = ()) -> None:
         await aiosmtplib.send(self.compose(to, subject, text, attachments=attachments),
-                              hostname=self.host, port=self.port, timeout=15)
+                              hostname=self.host, port=self.port, timeout=15, start_tls=self.starttls, **self.login)
