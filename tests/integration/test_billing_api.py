@@ -27,6 +27,9 @@ from tests.support.processes import ServiceProcess
 from tests.support.tcp_proxy import free_port
 
 PROBLEM = "application/problem+json"
+# Starting auth and billing belongs to the first test, and 50 sign-ups to another: generous on a busy machine.
+# A safety net against hangs, not a timing check.
+pytestmark = pytest.mark.timeout(300)
 OPERATOR = ("billing-ops@example.com", "operator-password-for-billing-tests")
 BILLING_EVENTS = ("subscription.*", "invoice.*")
 
@@ -89,7 +92,7 @@ async def book(client, session: Session, profile: dict, package_id: str = "busin
     return booked.json()
 
 
-async def eventually(request, accept, timeout: float = 30) -> httpx.Response:
+async def eventually(request, accept, timeout: float = 60) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
         response = await request()
@@ -127,10 +130,10 @@ async def test_booking_journey_invoice_email_json_pdf_and_valid_xml(platform, cl
     subscription = await book(client, admin, profile)
     assert subscription["status"] == "active" and subscription["package_id"] == "business"
     activated = (await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.activated" and e["data"]["subscription_id"] == subscription["id"]))[0]
+        lambda e: e["type"] == "subscription.activated" and e["data"]["subscription_id"] == subscription["id"], timeout=60))[0]
     assert activated["data"]["max_active_postings"] == 10 and activated["data"]["company_id"] == admin.company_id
 
-    mail = (await platform.stack.smtp.wait_for(profile["billing_email"], "Rechnung"))[0]
+    mail = (await platform.stack.smtp.wait_for(profile["billing_email"], "Rechnung", timeout=60))[0]
     pdf, xml = attachment(mail, ".pdf"), attachment(mail, ".xml")
     assert pdf.startswith(b"%PDF")
 
@@ -153,7 +156,7 @@ async def test_booking_journey_invoice_email_json_pdf_and_valid_xml(platform, cl
     violations, fired = business_rule_violations(xml)
     assert violations == [] and fired > 50
     issued = await platform.events.wait_for(
-        lambda e: e["type"] == "invoice.issued" and e["data"]["invoice_id"] == invoice["id"])
+        lambda e: e["type"] == "invoice.issued" and e["data"]["invoice_id"] == invoice["id"], timeout=60)
     assert issued[0]["data"]["number"] == invoice["number"]
 
 
@@ -177,7 +180,7 @@ async def test_upgrade_is_invoiced_pro_rata_and_downgrade_waits_for_the_period_e
                                  json={"package_id": "enterprise"}, headers=admin.headers)
     assert upgraded.status_code == 200 and upgraded.json()["package_id"] == "enterprise"
     changed = await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == subscription["id"])
+        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == subscription["id"], timeout=60)
     assert changed[0]["data"]["max_active_postings"] == 50
 
     upgrade_invoice = next(i for i in await invoices(client, admin, count=2) if "Upgrade" in i["lines"][0]["description"])
@@ -205,7 +208,7 @@ async def test_repeated_subscription_events_issue_no_second_invoice(platform, cl
     subscription = await book(client, admin, profile)
     await invoices(client, admin)
     [activated] = await platform.events.wait_for(
-        lambda e: e["type"] == "subscription.activated" and e["data"]["subscription_id"] == subscription["id"])
+        lambda e: e["type"] == "subscription.activated" and e["data"]["subscription_id"] == subscription["id"], timeout=60)
     envelope = Envelope.model_validate(activated)
     await publish_event(platform.stack, None, envelope=envelope)  # the very same message again
     await publish_event(platform.stack, SubscriptionActivated.model_validate(activated["data"]))  # a new event id
@@ -255,9 +258,9 @@ async def test_payment_in_two_parts_marks_the_invoice_paid(platform, client):
     second = await client.post(pay, json={"amount_cents": 7_731, "paid_on": today}, headers=ops)
     assert second.json()["status"] == "paid" and second.json()["paid_cents"] == 17_731
     assert [p["amount_cents"] for p in second.json()["payments"]] == [10_000, 7_731]
-    paid = await platform.events.wait_for(lambda e: e["type"] == "invoice.paid" and e["data"]["invoice_id"] == invoice["id"])
+    paid = await platform.events.wait_for(lambda e: e["type"] == "invoice.paid" and e["data"]["invoice_id"] == invoice["id"], timeout=60)
     assert paid[0]["data"]["amount_cents"] == 17_731
-    await platform.stack.smtp.wait_for(profile["billing_email"], f"Rechnung {invoice['number']} ist bezahlt")
+    await platform.stack.smtp.wait_for(profile["billing_email"], f"Rechnung {invoice['number']} ist bezahlt", timeout=60)
     again = await client.post(pay, json={"amount_cents": 1, "paid_on": today}, headers=ops)
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
 
@@ -286,7 +289,7 @@ async def test_credit_note_cancels_an_invoice_and_the_original_stays_unchanged(p
     assert (await client.get(f"/api/billing/invoices/{original['id']}/xml", headers=admin.headers)).content == original_xml
     credit_xml = (await client.get(f"/api/billing/invoices/{credit_note['id']}/xml", headers=admin.headers)).content
     assert business_rule_violations(credit_xml)[0] == []
-    await platform.stack.smtp.wait_for(profile["billing_email"], f"Rechnungskorrektur {credit_note['number']}")
+    await platform.stack.smtp.wait_for(profile["billing_email"], f"Rechnungskorrektur {credit_note['number']}", timeout=60)
     assert (await client.post(cancel, headers=platform.operator.headers)).status_code == 409
 
 

@@ -16,6 +16,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import aio_pika
+import pytest
 import pytest_asyncio
 from recruiting_billing.adapters.repository import Repository
 from recruiting_billing.config import BillingSettings
@@ -28,6 +29,8 @@ from recruiting_shared import db
 from tests.integration.test_billing_api import unique_email
 from tests.support.events import EventTap
 
+# Starting the billing process belongs to the first test: generous on a busy machine (a safety net, not a timing check).
+pytestmark = pytest.mark.timeout(300)
 BOOKED_ON = date(2026, 1, 15)  # monthly period 15 Jan - 14 Feb, first invoice due 25 Jan
 
 
@@ -69,7 +72,7 @@ async def company_with_subscription(daily, package_id: str) -> tuple[uuid.UUID, 
     return company, email, subscription
 
 
-async def company_invoices(daily, company: uuid.UUID, count: int = 1, timeout: float = 30) -> list:
+async def company_invoices(daily, company: uuid.UUID, count: int = 1, timeout: float = 60) -> list:
     """Issued asynchronously by the billing process's invoicing consumer."""
     for _ in range(int(timeout / 0.1)):
         async with daily.pools[0].acquire() as conn:
@@ -106,7 +109,7 @@ def events(daily, event_type: str, **data) -> list[dict]:
 async def test_overdue_reminders_and_suspension_happen_once_each(daily):
     company, email, subscription = await company_with_subscription(daily, "business")
     [invoice] = await company_invoices(daily, company)
-    await daily.smtp.wait_for(email, f"Rechnung {invoice.number}")
+    await daily.smtp.wait_for(email, f"Rechnung {invoice.number}", timeout=60)
     assert invoice.due_date == date(2026, 1, 25)
 
     await two_instances_run(daily, date(2026, 1, 25))  # due today is not late
@@ -115,11 +118,11 @@ async def test_overdue_reminders_and_suspension_happen_once_each(daily):
     await two_instances_run(daily, date(2026, 1, 26))
     overdue = await read(daily, invoice_id=invoice.id)
     assert (overdue.status, overdue.reminders_sent, overdue.last_reminder_on) == ("overdue", 1, date(2026, 1, 26))
-    await daily.smtp.wait_for(email, f"Zahlungserinnerung 1: Rechnung {invoice.number}")
+    await daily.smtp.wait_for(email, f"Zahlungserinnerung 1: Rechnung {invoice.number}", timeout=60)
 
     await two_instances_run(daily, date(2026, 1, 27))  # within the reminder interval: nothing
     await two_instances_run(daily, date(2026, 2, 2))
-    final = await daily.smtp.wait_for(email, "Zahlungserinnerung 2")
+    final = await daily.smtp.wait_for(email, "Zahlungserinnerung 2", timeout=60)
     assert "letzte Erinnerung" in final[0].get_body(preferencelist=("plain",)).get_content()
     assert (await read(daily, invoice_id=invoice.id)).reminders_sent == 2
 
@@ -127,9 +130,9 @@ async def test_overdue_reminders_and_suspension_happen_once_each(daily):
     suspended = await read(daily, subscription_id=subscription.id)
     assert (suspended.status, suspended.end_reason, suspended.ended_on) == \
         ("suspended", "suspended_for_non_payment", date(2026, 2, 9))
-    await daily.smtp.wait_for(email, "ausgesetzt")
+    await daily.smtp.wait_for(email, "ausgesetzt", timeout=60)
     ended = await daily.events.wait_for(
-        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(subscription.id))
+        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(subscription.id), timeout=60)
     assert ended[0]["data"]["reason"] == "suspended_for_non_payment"
 
     await two_instances_run(daily, date(2026, 3, 1))  # suspended: no renewal, no more reminders
@@ -160,13 +163,13 @@ async def test_renewal_applies_a_scheduled_downgrade_and_a_cancellation_ends_onc
     renewed = await read(daily, subscription_id=renewing_sub.id)
     assert (renewed.package_id, renewed.pending_package_id, renewed.status) == ("starter", None, "active")
     changed = await daily.events.wait_for(
-        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == str(renewing_sub.id))
+        lambda e: e["type"] == "subscription.changed" and e["data"]["subscription_id"] == str(renewing_sub.id), timeout=60)
     assert (changed[0]["data"]["max_active_postings"], changed[0]["data"]["effective_on"]) == (3, "2026-02-15")
 
     ended = await read(daily, subscription_id=cancelling_sub.id)
     assert (ended.status, ended.end_reason, ended.ended_on) == ("ended", "cancelled", date(2026, 2, 14))
     await daily.events.wait_for(
-        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(cancelling_sub.id))
+        lambda e: e["type"] == "subscription.ended" and e["data"]["subscription_id"] == str(cancelling_sub.id), timeout=60)
     await asyncio.sleep(1.5)
     assert len(events(daily, "subscription.renewed", subscription_id=renewing_sub.id)) == 1
     assert len(events(daily, "subscription.ended", subscription_id=cancelling_sub.id)) == 1
