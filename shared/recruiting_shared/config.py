@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     outbox_poll_seconds: float = 2.0
     log_level: str = "INFO"
+    forwarded_allow_ips: str = Field("127.0.0.1", description="proxies whose X-Forwarded-For is trusted (the gateway)")
     auth_jwks_url: str = Field("http://127.0.0.1:8101/api/auth/jwks.json", description="where access tokens' keys are")
 
     @property

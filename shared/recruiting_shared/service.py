@@ -189,4 +189,5 @@ def _operations_router(name: str, runtime: Runtime) -> APIRouter:
 
 def run(app: FastAPI, settings: Settings) -> None:
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
+                proxy_headers=True, forwarded_allow_ips=settings.forwarded_allow_ips,
                 lifespan="on", timeout_graceful_shutdown=10)
