@@ -51,7 +51,7 @@ class ChangeIn(Body):
 
 
 class PaymentIn(Body):
-    amount_cents: int = Field(gt=0, le=100_000_000_00)
+    amount_cents: int = Field(gt=0, le=10_000_000_000, description="positive, at most 100 million euros")
     paid_on: date
 
 
