@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import httpx
+import pytest
 import pytest_asyncio
 from recruiting_shared.events import (
     ApplicationErased, ApplicationErasureRequested, ApplicationStatusChanged, ApplicationSubmitted, ConsentChanged,
@@ -16,6 +17,8 @@ from recruiting_shared.events import (
 from tests.support.auth_helpers import signup_company
 from tests.support.events import EventTap, publish_event
 
+# Starting auth and retention is part of the first test: generous on a busy machine (a safety net, not a timing check).
+pytestmark = pytest.mark.timeout(300)
 SWEEP_SECONDS = 0.3
 
 
@@ -95,8 +98,9 @@ async def test_policy_defaults_to_180_and_730_days_and_refuses_values_out_of_bou
 
 
 async def test_events_twice_and_out_of_order_build_the_schedule_and_a_policy_change_recomputes_it(stack, company):
-    app = submitted(company.company_id, talent_pool_consent=False, submitted_at=datetime(2026, 1, 5, tzinfo=UTC))
-    rejected_at = datetime(2026, 1, 31, 23, 59, tzinfo=UTC)
+    # Recent dates: a deadline already in the past would be swept at once, and an issued erasure is final.
+    rejected_at = datetime.now(UTC).replace(microsecond=0) - timedelta(days=10)
+    app = submitted(company.company_id, talent_pool_consent=False, submitted_at=rejected_at - timedelta(days=20))
     rejected = await publish_event(stack, status_changed(app, "rejected", rejected_at))
     await publish_event(stack, app)
     await publish_event(stack, status_changed(app, "rejected", rejected_at), envelope=rejected)  # delivered twice
@@ -105,7 +109,7 @@ async def test_events_twice_and_out_of_order_build_the_schedule_and_a_policy_cha
     assert (entry["trigger"], entry["on_hold"], entry["clock_started_by"]) == ("deadline", False, "rejected")
 
     await publish_event(stack, ConsentChanged(application_id=app.application_id, company_id=app.company_id,
-                                              talent_pool=True, changed_at=datetime(2026, 2, 1, tzinfo=UTC)))
+                                              talent_pool=True, changed_at=rejected_at + timedelta(days=1)))
     longer = (rejected_at + timedelta(days=730)).isoformat().replace("+00:00", "Z")
     await eventually(lambda: schedule_entry(company, app.application_id), lambda e: e["due_at"] == longer)
     assert (await company.put("/api/retention/policy", json={"talent_pool_days": 365})).status_code == 200

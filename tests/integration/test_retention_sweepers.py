@@ -12,11 +12,14 @@ from uuid import uuid4
 
 import aio_pika
 import asyncpg
+import pytest
 from recruiting_shared.events import ApplicationSubmitted, EventData, PostingClosed, envelope_for
 
 from tests.support.events import EventTap
 
-APPLICATIONS = 1000
+APPLICATIONS = 400
+# Three service starts and a few hundred messages: generous on a busy machine. A safety net, not a timing check.
+pytestmark = pytest.mark.timeout(300)
 
 
 async def publish_many(stack, events: list[EventData]) -> None:
@@ -54,7 +57,7 @@ async def tap_has_every_application(tap: EventTap, application_ids: set[str], *,
 
 
 async def test_a_sweeper_killed_midway_and_restarted_issues_every_erasure_once(stack):
-    env = dict(database="retention_sweepers", RETENTION_SWEEP_SECONDS="0.2", RETENTION_SWEEP_BATCH="25",
+    env = dict(database="retention_sweepers", RETENTION_SWEEP_SECONDS="0.2", RETENTION_SWEEP_BATCH="20",
                RETENTION_CONFIRM_SECONDS="600")
     first, second = stack.service("retention", **env), stack.service("retention", **env)
     await asyncio.gather(first.wait_ready(), second.wait_ready())

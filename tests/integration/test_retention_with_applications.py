@@ -11,6 +11,8 @@ from tests.integration.test_applications_helpers import apply, open_posting, sha
 from tests.support.auth_helpers import signup_company
 from tests.support.events import EventTap
 
+# Starting auth, applications and retention is part of the test: generous on a busy machine (a safety net).
+pytestmark = pytest.mark.timeout(300)
 SWEEP_SECONDS = 0.5
 
 
