@@ -72,7 +72,7 @@ def _wrk(request: HttpRequest, seconds: float, connections: int) -> Figures:
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as folder:
         body_file = Path(folder) / "body"
         body_file.write_bytes(request.body)
-        headers = ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in request.headers.items())
+        headers = ", ".join(f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in request.headers.items())
         spec = (f"{{method = {_lua_string(request.method)}, headers = {{{headers}}}, "
                 f"body_file = {_lua_string(str(body_file) if request.body else '')}}}")
         script = Path(folder) / "request.lua"

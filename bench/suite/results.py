@@ -32,6 +32,7 @@ class Row:
     baseline_name: str
     baseline: Figures
     notes: dict = field(default_factory=dict)
+    key: str = ""  # the scenario module's NAME, set by the runner
 
     @property
     def ratio(self) -> float:
@@ -39,7 +40,7 @@ class Row:
         return self.platform.throughput / self.baseline.throughput if self.baseline.throughput else math.nan
 
     def as_dict(self) -> dict:
-        return {"scenario": self.scenario, "unit": self.unit, "platform": asdict(self.platform),
+        return {"key": self.key, "scenario": self.scenario, "unit": self.unit, "platform": asdict(self.platform),
                 "baseline_name": self.baseline_name, "baseline": asdict(self.baseline), "ratio": self.ratio,
                 "notes": self.notes}
 
