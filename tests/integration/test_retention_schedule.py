@@ -125,6 +125,13 @@ async def test_an_event_naming_another_company_for_a_known_application_is_refuse
     assert (entry["clock_started_by"], entry["clock_started_at"]) == ("rejected", T0)
 
 
+async def test_an_event_with_dates_at_the_end_of_time_is_refused_as_permanent(pool):
+    app = Application()
+    with pytest.raises(PermanentError):
+        await apply(pool, app.status("rejected", datetime(9999, 12, 31, tzinfo=UTC)))
+    assert app.id not in {e for e in await schedule_of(pool, app.company_id)}
+
+
 async def test_a_closed_posting_starts_the_clock_of_undecided_applications_even_when_it_overtakes_them(pool):
     posting, company_id = uuid4(), uuid4()
     early, late, decided = (Application(company_id, posting) for _ in range(3))

@@ -136,6 +136,9 @@ async def test_holds_pause_the_deadline_and_another_company_sees_nothing(stack, 
         "application_id": str(app.application_id), "reason": "lawsuit", "until": past}), 422, "validation-error")
     assert is_problem(await company.post("/api/retention/holds", json={
         "application_id": str(app.application_id), "reason": "  "}), 422, "validation-error")
+    for until in ("9999-12-31T23:59:59Z", "2030-01-01T00:00:00"):  # too far; no time zone
+        assert is_problem(await company.post("/api/retention/holds", json={
+            "application_id": str(app.application_id), "reason": "x", "until": until}), 422, "validation-error")
     assert is_problem(await company.post("/api/retention/holds", json={
         "application_id": str(uuid4()), "reason": "lawsuit"}), 404, "not-found")
     placed = await company.post("/api/retention/holds", json={"application_id": str(app.application_id),

@@ -4,7 +4,7 @@ one. Retention holds no applicant personal data (ids and dates only), so its rea
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -13,6 +13,8 @@ from ..adapters.repository import RetentionRepository
 from ..domain.model import Policy
 from .errors import ApplicationNotFound, ErasureUnderWay, HoldNotFound, InvalidHold
 from .schedule import recompute
+
+MAX_HOLD = timedelta(days=36_500)  # keeps every date computed from a hold far inside what datetime can hold
 
 
 async def change_policy(conn: asyncpg.Connection, *, company_id: UUID, retention_days: int | None,
@@ -36,6 +38,8 @@ async def place_hold(conn: asyncpg.Connection, *, company_id: UUID, user_id: UUI
                      reason: str, until: datetime | None, now: datetime) -> asyncpg.Record:
     if until is not None and until <= now:
         raise InvalidHold("until must be in the future.")
+    if until is not None and until > now + MAX_HOLD:
+        raise InvalidHold("until must be within 100 years; leave it out for a hold until it is lifted.")
     async with conn.transaction():
         repo = RetentionRepository(conn)
         tracked = await repo.find_application(application_id=application_id, company_id=company_id)

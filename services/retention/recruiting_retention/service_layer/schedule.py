@@ -15,8 +15,8 @@ from recruiting_shared.outbox import Outbox
 
 from ..adapters import metrics
 from ..adapters.repository import IssuedErasure, RetentionRepository, TrackedApplication
-from ..domain.deadline import deadline
-from ..domain.model import ApplicationFacts
+from ..domain.deadline import Deadline, deadline
+from ..domain.model import ApplicationFacts, Policy
 from .erasures import issue_erasure
 
 
@@ -79,9 +79,17 @@ async def recompute(repo: RetentionRepository, applications: list[TrackedApplica
         company_id = tracked.facts.company_id
         if company_id not in policies:
             policies[company_id] = await repo.policy(company_id=company_id)
-        changes.append((tracked.facts, deadline(tracked.facts, policies[company_id])))
+        changes.append((tracked.facts, _deadline(tracked.facts, policies[company_id])))
     await repo.save_many(changes)
     return len(changes)
+
+
+def _deadline(facts: ApplicationFacts, policy: Policy) -> Deadline:
+    try:
+        return deadline(facts, policy)
+    except OverflowError:
+        # Only an event with dates near the year 9999 gets here; it is refused, never stored.
+        raise PermanentError("the event's dates are out of range") from None
 
 
 async def _lock(repo: RetentionRepository, event) -> TrackedApplication:
@@ -99,4 +107,4 @@ async def _save(repo: RetentionRepository, tracked: TrackedApplication, facts: A
         # The first event naming the posting may come after the posting closed.
         facts = replace(facts, posting_closed_at=await repo.posting_closed_at(posting_id=facts.posting_id))
     policy = await repo.policy(company_id=facts.company_id)
-    await repo.save_facts(facts, deadline(facts, policy))
+    await repo.save_facts(facts, _deadline(facts, policy))
