@@ -145,16 +145,6 @@ class RetentionRepository:
             application_id, issued_at,
         )
 
-    async def mark_erased(self, *, application_id: UUID, company_id: UUID, erased_at: datetime) -> None:
-        """Also when this is the first event about the application: the tombstone makes later events no-ops."""
-        await self.conn.execute(
-            """INSERT INTO tracked_applications (application_id, company_id, erased_at) VALUES ($1, $2, $3)
-               ON CONFLICT (application_id) DO UPDATE
-               SET erased_at = coalesce(tracked_applications.erased_at, excluded.erased_at), due_at = NULL,
-                   updated_at = now()""",
-            application_id, company_id, erased_at,
-        )
-
     # --- postings --------------------------------------------------------------------------------------------------
     async def record_posting_closed(self, *, posting_id: UUID, company_id: UUID, closed_at: datetime) -> None:
         """The first closing counts: the clock of waiting applications started then."""
@@ -216,20 +206,25 @@ class RetentionRepository:
             [(e.application_id, e.company_id, e.trigger, e.requested_at, e.due_at, issued_at) for e in erasures],
         )
 
-    async def complete_erasures(self, *, application_id: UUID, company_id: UUID, trigger: str,
-                                erased_at: datetime) -> int:
-        """Every open entry of the application is done by one erasure; returns how many were open. When retention
-        never asked for it (the event overtook the request, or applications erased on its own), the entry is
-        written now. One statement: this runs once per confirmation, on the hot path of every erasure."""
+    async def confirm_erasure(self, *, application_id: UUID, company_id: UUID, trigger: str,
+                              erased_at: datetime) -> int:
+        """The application becomes a tombstone (also when this is the first event about it, so that later events
+        are no-ops), and every open log entry of it is done by this one erasure; returns how many were open. When
+        retention never asked (the event overtook the request, or applications erased on its own), an entry is
+        written now. One statement: this runs once per erasure, and the consumer handles one message at a time."""
         return await self.conn.fetchval(
-            """WITH completed AS (
+            """WITH tombstone AS (
+                   INSERT INTO tracked_applications (application_id, company_id, erased_at) VALUES ($1, $2, $4)
+                   ON CONFLICT (application_id) DO UPDATE
+                   SET erased_at = coalesce(tracked_applications.erased_at, excluded.erased_at), due_at = NULL,
+                       updated_at = now()
+               ), completed AS (
                    UPDATE erasure_log SET erased_at = $4 WHERE application_id = $1 AND erased_at IS NULL RETURNING 1
                ), unasked AS (
                    INSERT INTO erasure_log (application_id, company_id, trigger, requested_at, due_at, issued_at,
                                             attempts, erased_at)
                    SELECT $1, $2, $3, $4, $4, $4, 0, $4
                    WHERE NOT EXISTS (SELECT 1 FROM erasure_log WHERE application_id = $1)
-                   RETURNING 1
                )
                SELECT count(*) FROM completed""",
             application_id, company_id, trigger, erased_at,

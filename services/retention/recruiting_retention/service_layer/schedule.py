@@ -64,10 +64,8 @@ async def erasure_requested(event: ApplicationErasureRequested, repo: RetentionR
 
 async def application_erased(event: ApplicationErased, repo: RetentionRepository) -> None:
     """Completes the erasure log; the application stays as a tombstone (ids and dates) to ignore late events."""
-    await repo.mark_erased(application_id=event.application_id, company_id=event.company_id,
-                           erased_at=event.erased_at)
-    completed = await repo.complete_erasures(application_id=event.application_id, company_id=event.company_id,
-                                             trigger=event.trigger, erased_at=event.erased_at)
+    completed = await repo.confirm_erasure(application_id=event.application_id, company_id=event.company_id,
+                                           trigger=event.trigger, erased_at=event.erased_at)
     metrics.erasures_confirmed.inc(completed)
 
 
