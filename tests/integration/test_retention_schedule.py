@@ -179,6 +179,12 @@ async def test_holds_pause_the_clock_are_visible_and_are_scoped_to_the_company(p
     entry = (await schedule_of(pool, app.company_id, now=lifted_at))[app.id]
     assert (entry["due_at"], entry["on_hold"]) == (lifted_at + timedelta(days=5), False)  # 5 of 10 days were left
 
+    await apply(pool, app.erased("deadline", lifted_at + timedelta(days=6)))
+    async with pool.acquire() as conn:
+        [kept] = await RetentionRepository(conn).holds(company_id=app.company_id, application_id=app.id, limit=5,
+                                                      offset=0)
+    assert (kept["reason"], kept["released_at"]) == ("(erased)", lifted_at)  # the hold stays visible, its text goes
+
 
 async def test_an_erasure_request_is_answered_at_once_and_completed_by_the_confirmation(pool):
     app = Application()

@@ -209,7 +209,7 @@ class RetentionRepository:
     async def confirm_erasure(self, *, application_id: UUID, company_id: UUID, trigger: str,
                               erased_at: datetime) -> int:
         """The application becomes a tombstone (also when this is the first event about it, so that later events
-        are no-ops), and every open log entry of it is done by this one erasure; returns how many were open. When
+        are no-ops), the reasons of its holds are cleared, and every open log entry of it is done by this one erasure; returns how many were open. When
         retention never asked (the event overtook the request, or applications erased on its own), an entry is
         written now. One statement: this runs once per erasure, and the consumer handles one message at a time."""
         return await self.conn.fetchval(
@@ -218,6 +218,9 @@ class RetentionRepository:
                    ON CONFLICT (application_id) DO UPDATE
                    SET erased_at = coalesce(tracked_applications.erased_at, excluded.erased_at), due_at = NULL,
                        updated_at = now()
+               ), reasons_cleared AS (
+                   -- free text a company wrote; it could name the applicant, so it goes with the application
+                   UPDATE legal_holds SET reason = '(erased)' WHERE application_id = $1 AND reason <> '(erased)'
                ), completed AS (
                    UPDATE erasure_log SET erased_at = $4 WHERE application_id = $1 AND erased_at IS NULL RETURNING 1
                ), unasked AS (
