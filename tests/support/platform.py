@@ -21,7 +21,7 @@ import asyncio
 import base64
 import os
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import aio_pika
@@ -52,7 +52,6 @@ class Platform:
     exchange: str
     operator_email: str = OPERATOR_EMAIL
     operator_password: str = OPERATOR_PASSWORD
-    restarts: dict[str, int] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -74,7 +73,6 @@ class Platform:
         assert process.process.poll() is not None, f"{name} is still running; kill or stop it first"
         process.start()
         await process.wait_ready()
-        self.restarts[name] = self.restarts.get(name, 0) + 1
         return process
 
 
