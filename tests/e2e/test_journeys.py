@@ -236,6 +236,25 @@ async def test_6_an_applicant_asks_for_erasure_and_gets_the_confirmation(story, 
     assert again.status_code == 401  # the e-mailed link is dead too
 
 
+async def test_6_a_request_id_given_at_the_gateway_follows_the_erasure_through_every_service(story, api, platform,
+                                                                                            smtp):
+    posting = await story.posting()
+    applicant = await apply_and_open_the_link(api, smtp, posting.id)
+    request_id = f"trace-{marker()}"
+    chain = ("application.erasure_requested", "retention.erasure_due", "application.erased")
+
+    async with platform.events(*chain) as tap:
+        asked = await api.post("/api/applicant/erasure", headers={**applicant.headers, "X-Request-ID": request_id})
+        assert asked.status_code == 202, asked.text
+        assert asked.headers["x-request-id"] == request_id
+        events = await tap.wait_for(lambda e: e["data"]["application_id"] == applicant.application_id,
+                                    count=len(chain), timeout=EVENTUAL)
+
+    # applications (HTTP) -> retention (consumer) -> applications (consumer): one correlation id all the way.
+    assert [(e["type"], e["correlation_id"]) for e in events] == [(t, request_id) for t in chain]
+    assert [e["producer"] for e in events] == ["applications", "retention", "applications"]
+
+
 async def test_7_a_second_company_sees_none_of_the_first_companys_postings_applications_or_invoices(
         story, api, smtp):
     first = await story.company()

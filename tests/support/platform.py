@@ -23,11 +23,13 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import aio_pika
 import httpx
 import pytest_asyncio
 
+from .events import EventTap
 from .gateway import TestGateway
 from .processes import ServiceProcess
 from .stack import SERVICES
@@ -60,6 +62,10 @@ class Platform:
     def client(self, **kwargs) -> httpx.AsyncClient:
         """An HTTP client whose every request goes through the gateway."""
         return httpx.AsyncClient(base_url=self.gateway.url, timeout=30, **kwargs)
+
+    def events(self, *event_types: str) -> EventTap:
+        """Records the events of the given types on this platform's exchange (async context manager)."""
+        return EventTap(SimpleNamespace(infra=self.stack.infra, exchange=self.exchange), *event_types)
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown hooks, no flushing, unacknowledged messages go back to the queue."""
