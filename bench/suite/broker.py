@@ -106,11 +106,11 @@ async def raw_drain(amqp_url: str, queue_name: str, *, count: int) -> Figures:
         return pipe.lag_figures()
 
 
-async def raw_round_trip(amqp_url: str, queue_prefix: str, *, count: int) -> Figures:
+async def raw_round_trip(amqp_url: str, queue_prefix: str, *, count: int) -> tuple[list[float], float]:
     """The two broker hops of an erasure without the services: a command published (confirmed) to a quorum queue,
     answered by a consumer (prefetch 500, like the applications stand-in) that publishes a reply (confirmed) to a
     second quorum queue, whose consumer (prefetch 1, like retention's) acks it. Latency: the time from the first
-    command until each reply was acked."""
+    command until each reply was acked. Returns those times and the length of the run."""
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         publish_channel = await connection.channel(publisher_confirms=True)
@@ -140,4 +140,4 @@ async def raw_round_trip(amqp_url: str, queue_prefix: str, *, count: int) -> Fig
         await publish_all(lambda i: publish_channel.default_exchange.publish(
             persistent(str(i).encode()), routing_key=commands.name), count)
         await asyncio.wait_for(all_done.wait(), max(600, count / 10))
-        return figures_from([t - started for t in done], count, max(done) - started)
+        return [t - started for t in done], max(done) - started

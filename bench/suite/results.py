@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import math
 import platform
+import statistics
 import subprocess
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -70,7 +72,7 @@ def table(rows: list[Row]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     right = {1, 2, 3, 5, 6, 7, 8}
     rendered = [" | ".join(cell.rjust(w) if i in right else cell.ljust(w) for i, (cell, w) in
-                           enumerate(zip(line, widths))) for line in lines]
+                           enumerate(zip(line, widths, strict=True))) for line in lines]
     rendered.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join(rendered)
 
@@ -100,3 +102,33 @@ def write_json(path: Path, rows: list[Row], *, sizes: dict, started_at: str, ext
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"started_at": started_at, "sizes": sizes, **extra,
                                 "rows": [row.as_dict() for row in rows]}, indent=2, default=str) + "\n")
+
+
+def combined(rounds: list[Figures]) -> Figures:
+    """Several rounds of one side as one figure: throughput over all rounds, the median round's p50 and p99."""
+    seconds = sum(r.seconds for r in rounds)
+    return Figures(throughput=sum(r.throughput * r.seconds for r in rounds) / seconds,
+                   p50_ms=statistics.median(r.p50_ms for r in rounds), p99_ms=statistics.median(r.p99_ms for r in rounds),
+                   count=sum(r.count for r in rounds), seconds=seconds, errors=sum(r.errors for r in rounds))
+
+
+async def alternating(platform: Callable[[], Awaitable[Figures]], baseline: Callable[[], Awaitable[Figures]],
+                      rounds: int) -> tuple[Figures, Figures]:
+    """platform, baseline, platform, baseline, ...: on a machine whose other load comes and goes, both sides see
+    the same mix of quiet and busy moments, so their ratio means more than two measurements minutes apart."""
+    platform_rounds, baseline_rounds = [], []
+    for _ in range(rounds):
+        platform_rounds.append(await platform())
+        baseline_rounds.append(await baseline())
+    return combined(platform_rounds), combined(baseline_rounds)
+
+
+def batch_figures(parts: list[tuple[list[float], float]]) -> Figures:
+    """Batch runs (each: when every item was done, counted from the run's start; the run's length) as one batch:
+    the later parts continue where the earlier ones ended. Used to measure a baseline half before and half after
+    the platform, so that both see the same stretch of the machine's other load."""
+    done, offset = [], 0.0
+    for times, seconds in parts:
+        done += [offset + t for t in times]
+        offset += seconds
+    return figures_from(done, len(done), offset)

@@ -13,7 +13,7 @@ from bench import applications as applications_bench
 
 from ..environment import BenchEnvironment
 from ..load import HttpRequest, http_load, multipart
-from ..results import Row
+from ..results import Row, alternating
 
 NAME = "applying"
 
@@ -31,10 +31,12 @@ async def run(env: BenchEnvironment, sizes: argparse.Namespace) -> list[Row]:
              "email": "bench.applicant@example.org", "privacy_consent": "true"},
             [("documents", ("cv.pdf", pdf, "application/pdf"))])
         headers = {"Content-Type": content_type}
-        platform = await http_load(HttpRequest("POST", gateway.url + "/api/applications", headers, body),
-                                   seconds=sizes.seconds, connections=sizes.upload_connections)
-        baseline = await http_load(HttpRequest("POST", bare_url + "/api/applications", headers, body),
-                                   seconds=sizes.seconds, connections=sizes.upload_connections)
+        platform, baseline = await alternating(
+            lambda: http_load(HttpRequest("POST", gateway.url + "/api/applications", headers, body),
+                              seconds=sizes.round_seconds, connections=sizes.upload_connections),
+            lambda: http_load(HttpRequest("POST", bare_url + "/api/applications", headers, body),
+                              seconds=sizes.round_seconds, connections=sizes.upload_connections),
+            sizes.rounds)
     finally:
         await sink.close()
     return [Row(f"apply with a {len(pdf) // 1024} KB PDF", "applications", platform,

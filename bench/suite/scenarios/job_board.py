@@ -4,13 +4,14 @@ that runs the same SQL on the same database (the postings engineer's `bench/post
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from urllib.parse import urlencode
 
 from bench import postings as postings_bench
 
 from ..environment import BenchEnvironment
 from ..load import HttpRequest, http_load
-from ..results import Row
+from ..results import Row, alternating
 
 NAME = "job_board"
 QUERIES = [("job board, newest page", {}), ("job board, search", {"q": "entwickler"})]
@@ -27,10 +28,9 @@ async def run(env: BenchEnvironment, sizes: argparse.Namespace) -> list[Row]:
     rows = []
     for label, params in QUERIES:
         query = f"/api/jobs?{urlencode(params)}" if params else "/api/jobs"
-        platform = await http_load(HttpRequest("GET", gateway.url + query), seconds=sizes.seconds,
-                                   connections=sizes.connections)
-        baseline = await http_load(HttpRequest("GET", bare_url + query), seconds=sizes.seconds,
-                                   connections=sizes.connections)
+        load = partial(http_load, seconds=sizes.round_seconds, connections=sizes.connections)
+        platform, baseline = await alternating(partial(load, HttpRequest("GET", gateway.url + query)),
+                                               partial(load, HttpRequest("GET", bare_url + query)), sizes.rounds)
         rows.append(Row(f"{label} ({sizes.postings} postings)", "req", platform, "bare FastAPI+asyncpg, same SQL",
                         baseline, notes={"path": query, "connections": sizes.connections}))
     return rows

@@ -19,7 +19,7 @@ from tests.support.auth_helpers import strong_password
 
 from ..environment import BenchEnvironment
 from ..load import HttpRequest, http_load
-from ..results import Figures, Row, figures_from
+from ..results import Figures, Row, alternating, figures_from
 
 NAME = "login"
 # The service's own per-address limits: a benchmark is one address that logs in thousands of times.
@@ -34,12 +34,13 @@ async def run(env: BenchEnvironment, sizes: argparse.Namespace) -> list[Row]:
                                                                "password": password, "name": "Ben Ch"})
         response.raise_for_status()
     gateway = await env.gateway(auth=service.url)
-    platform = await http_load(
-        HttpRequest("POST", gateway.url + "/api/auth/login", {"Content-Type": "application/json"},
-                    json.dumps({"email": email, "password": password}).encode()),
-        seconds=sizes.seconds, connections=sizes.login_connections)
+    login = HttpRequest("POST", gateway.url + "/api/auth/login", {"Content-Type": "application/json"},
+                        json.dumps({"email": email, "password": password}).encode())
     settings = AuthSettings()
-    baseline = await asyncio.to_thread(argon2_alone, settings, sizes.seconds)
+    platform, baseline = await alternating(
+        lambda: http_load(login, seconds=sizes.round_seconds, connections=sizes.login_connections),
+        lambda: asyncio.to_thread(argon2_alone, settings, sizes.round_seconds),
+        sizes.rounds)
     return [Row("login", "logins", platform, f"Argon2id verify alone, {settings.hashing_threads} threads", baseline,
                 notes={"connections": sizes.login_connections, "argon2_memory_kib": settings.argon2_memory_kib,
                        "argon2_time_cost": settings.argon2_time_cost,
