@@ -1,6 +1,6 @@
 """The platform's main journeys end to end (issue 8): the five services as real processes wired through RabbitMQ,
 every request through the nginx gateway, every e-mail read from the SMTP capture. The platform starts once for the
-module (tests/support/platform.py); company A's story (tests/e2e/steps.py) is shared by journeys 2 to 6, so each
+module (tests/support/platform.py); company A's story (tests/e2e/steps.py) is shared by journeys 2 to 7, so each
 journey adds only its own steps."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest_asyncio
 from tests.e2e.steps import (
     EVENTUAL, Story, applicant_session, apply_and_open_the_link, bearer, book, draft, erasure_logged,
     fill_billing_profile, future_slots, marker, preview_once_the_company_is_known, publish, sign_up,
-    wait_until, wait_until_publishing_is_allowed,
+    wait_until_publishing_is_allowed,
 )
 from tests.support.auth_helpers import strong_password, unique_email
 from tests.support.mailbox import body_text, link_token
@@ -186,7 +186,8 @@ async def test_5_the_company_invites_to_an_interview_and_the_applicant_picks_a_s
     chosen_slot = offered[0]["slots"][1]["slot_id"]
     chosen = await api.post("/api/applicant/interview", headers=session, json={"slot_id": chosen_slot})
     assert chosen.status_code == 200, chosen.text
-    assert (await api.post("/api/applicant/interview", headers=session, json={"slot_id": chosen_slot})).status_code == 409
+    twice = await api.post("/api/applicant/interview", headers=session, json={"slot_id": chosen_slot})
+    assert twice.status_code == 409
 
     seen = (await api.get(f"/api/applications/{applicant.application_id}", headers=company.headers)).json()
     assert seen["interview_invitations"][0]["chosen_slot_id"] == chosen_slot
@@ -270,7 +271,8 @@ async def test_7_a_second_company_sees_none_of_the_first_companys_postings_appli
     # Its own lists are empty.
     assert (await api.get("/api/postings", headers=as_other)).json() == []
     assert (await api.get("/api/applications", headers=as_other)).json()["items"] == []
-    assert (await api.get("/api/applications", headers=as_other, params={"posting_id": posting.id})).json()["items"] == []
+    by_posting = await api.get("/api/applications", headers=as_other, params={"posting_id": posting.id})
+    assert by_posting.json()["items"] == []
     assert (await api.get("/api/billing/invoices", headers=as_other)).json() == []
     assert (await api.get("/api/billing/subscriptions", headers=as_other)).json() == []
     assert (await api.get("/api/retention/schedule", headers=as_other)).json() == []
@@ -287,7 +289,8 @@ async def test_7_a_second_company_sees_none_of_the_first_companys_postings_appli
         ("POST", f"{application}/status", {"status": "rejected"}),
         ("POST", f"{application}/interview-invitations", {"slots": future_slots(1), "location": "Anywhere"}),
         ("DELETE", application, None),
-        ("GET", f"/api/billing/invoices/{invoice['id']}", None), ("GET", f"/api/billing/invoices/{invoice['id']}/pdf", None),
+        ("GET", f"/api/billing/invoices/{invoice['id']}", None),
+        ("GET", f"/api/billing/invoices/{invoice['id']}/pdf", None),
         ("GET", f"/api/billing/invoices/{invoice['id']}/xml", None),
         ("POST", f"/api/billing/subscriptions/{subscription['id']}/cancel", None),
         ("POST", "/api/retention/holds", {"application_id": applicant.application_id, "reason": "evidence"}),
@@ -297,8 +300,10 @@ async def test_7_a_second_company_sees_none_of_the_first_companys_postings_appli
         assert response.status_code == 404, f"{method} {path}: {response.status_code} {response.text}"
 
     # Nothing of the first company changed, and the other company's attempts left no read in the access log.
-    assert (await api.get(f"/api/postings/{posting.id}", headers=first.headers)).json()["status"] == "published"
-    assert (await api.get("/api/billing/subscriptions", headers=first.headers)).json()[0]["cancel_at_period_end"] is False
+    unchanged = (await api.get(f"/api/postings/{posting.id}", headers=first.headers)).json()
+    assert (unchanged["status"], unchanged["title"]) == ("published", posting.fields["title"])
+    [still_running] = (await api.get("/api/billing/subscriptions", headers=first.headers)).json()
+    assert (still_running["status"], still_running["cancel_at_period_end"]) == ("active", False)
     mine = (await api.get("/api/applicant/application", headers=applicant.headers)).json()
     assert (mine["status"], mine["access_log"], mine["interview_invitations"]) == ("received", [], [])
 
