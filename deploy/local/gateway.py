@@ -21,6 +21,7 @@ from pathlib import Path
 
 DEPLOY_DIR = Path(__file__).resolve().parents[1]
 TEMPLATE = DEPLOY_DIR / "nginx" / "gateway.conf.template"
+WWW_ROOT = DEPLOY_DIR / "www"
 SERVICES = ("auth", "postings", "applications", "retention", "billing")
 PLACEHOLDER = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
@@ -88,7 +89,7 @@ class GatewayConfig:
         values = {f"{name.upper()}_UPSTREAM": address for name, address in self.upstreams.items()}
         values.update(GATEWAY_LISTEN=self.listen, GATEWAY_ACCESS_LOG=str(self.access_log),
                       GATEWAY_ERROR_LOG=str(error_log), AUTH_RATE_LIMIT=self.auth_rate_limit,
-                      AUTH_RATE_BURST=str(self.auth_rate_burst))
+                      AUTH_RATE_BURST=str(self.auth_rate_burst), GATEWAY_WWW_ROOT=str(WWW_ROOT))
         return values
 
 
