@@ -17,6 +17,7 @@ from pathlib import Path
 from .environment import BenchEnvironment
 
 LINE_NUMBER = re.compile(r":\d+\)$")
+IMPORTING = "(<frozen importlib._bootstrap>"
 
 
 class Profiler:
@@ -70,11 +71,14 @@ class Profiler:
 
 def summarise(collapsed: str, top: int = 20) -> str:
     """Self time per function (the frame on top of the stack) and inclusive time per function of the project's
-    own code, as shares of all samples."""
-    own, inclusive, total = Counter(), Counter(), 0
+    own code, as shares of the samples taken outside imports (a process's start-up is not the scenario's work)."""
+    own, inclusive, total, importing = Counter(), Counter(), 0, 0
     for line in collapsed.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
+            continue
+        if IMPORTING in stack:
+            importing += int(count)
             continue
         frames = [LINE_NUMBER.sub(")", frame) for frame in stack.split(";")]
         samples = int(count)
@@ -85,7 +89,8 @@ def summarise(collapsed: str, top: int = 20) -> str:
                 inclusive[frame] += samples
     if not total:
         return "no samples\n"
-    lines = [f"{total} samples", "", "self time (top of the stack):"]
+    lines = [f"{total} samples at 50 Hz outside imports (and {importing} while importing modules)", "",
+             "self time (top of the stack):"]
     lines += [f"  {n / total:6.1%}  {frame}" for frame, n in own.most_common(top)]
     lines += ["", "inclusive time of the project's own functions:"]
     lines += [f"  {n / total:6.1%}  {frame}" for frame, n in inclusive.most_common(top)]
