@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 from uuid import UUID
@@ -136,24 +137,23 @@ class OutboxRelay:
             )
             if not rows:
                 return 0
-            published: list[int] = []
-            broker_failed = False
             ordered = sorted(rows, key=lambda r: (r["aggregate_key"], r["id"]))
+            plan = []
             for aggregate, group in groupby(ordered, key=lambda r: r["aggregate_key"]):
-                try:
-                    for row in await self._publishable_prefix(conn, aggregate, list(group)):
-                        await self._publish_row(conn, row)
-                        published.append(row["id"])
-                except _RowFailed:
-                    continue
-                except Exception:
-                    broker_failed = True  # keep what was confirmed so far, retry the rest after a pause
-                    break
+                if prefix := await self._publishable_prefix(conn, aggregate, list(group)):
+                    plan.append(prefix)
+            # Aggregates go out side by side, each one's rows one after the other: the broker's confirms are awaited
+            # in parallel across aggregates, never between two events of the same aggregate.
+            outcomes = await asyncio.gather(*(self._publish_in_order(prefix) for prefix in plan))
+            published = [row_id for confirmed, _ in outcomes for row_id in confirmed]
+            for _, failure in outcomes:
+                if failure is not None and failure.unroutable:
+                    await self._defer(conn, failure.row)
             await self._mark_published(conn, published)
         if published:
             metrics.outbox_published.inc(len(published))
-        if broker_failed:
-            raise BrokerUnavailable
+        if any(failure is not None and not failure.unroutable for _, failure in outcomes):
+            raise BrokerUnavailable  # what was confirmed is marked; the rest is retried after a pause
         return len(published)
 
     async def _publishable_prefix(self, conn: asyncpg.Connection, aggregate: str, claimed: list[asyncpg.Record]) -> list:
@@ -170,23 +170,30 @@ class OutboxRelay:
             prefix.append(claimed_row)
         return prefix
 
-    async def _publish_row(self, conn: asyncpg.Connection, row: asyncpg.Record) -> None:
-        try:
-            await self.publish(row["envelope"])
-        except Exception as exc:
-            if not self.is_unroutable(exc):
-                metrics.outbox_failures.labels("broker").inc()
-                raise
-            # Nobody is bound to this event type (yet): keep the event, retry later, stop this aggregate here.
-            metrics.outbox_failures.labels("unroutable").inc()
-            log.error("outbox event unroutable, will retry", extra={"event_type": row["envelope"]["type"]})
-            await conn.execute(
-                """UPDATE outbox SET attempts = attempts + 1, last_error = 'unroutable',
-                       next_attempt_at = now() + least(interval '1 second' * power(2, attempts), interval '5 minutes')
-                   WHERE id = $1""",
-                row["id"],
-            )
-            raise _RowFailed from None
+    async def _publish_in_order(self, rows: list[asyncpg.Record]) -> tuple[list[int], "_Failure | None"]:
+        """Publish one aggregate's rows in order, stopping at the first failure."""
+        confirmed: list[int] = []
+        for row in rows:
+            try:
+                await self.publish(row["envelope"])
+            except Exception as exc:
+                unroutable = self.is_unroutable(exc)
+                metrics.outbox_failures.labels("unroutable" if unroutable else "broker").inc()
+                return confirmed, _Failure(row, unroutable)
+            confirmed.append(row["id"])
+        return confirmed, None
+
+    @staticmethod
+    async def _defer(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+        """Nobody is bound to this event type (yet): keep the event and try again later, with backoff; the rest of
+        its aggregate waits behind it."""
+        log.error("outbox event unroutable, will retry", extra={"event_type": row["envelope"]["type"]})
+        await conn.execute(
+            """UPDATE outbox SET attempts = attempts + 1, last_error = 'unroutable',
+                   next_attempt_at = now() + least(interval '1 second' * power(2, attempts), interval '5 minutes')
+               WHERE id = $1""",
+            row["id"],
+        )
 
     @staticmethod
     async def _mark_published(conn: asyncpg.Connection, ids: list[int]) -> None:
@@ -203,6 +210,8 @@ class OutboxRelay:
             )
 
 
-class _RowFailed(Exception):
-    pass
+@dataclass(frozen=True)
+class _Failure:
+    row: asyncpg.Record
+    unroutable: bool
 

@@ -3,9 +3,11 @@ outbox -> broker -> consumer with inbox. Each test uses its own producer and pro
 its own."""
 
 import asyncio
+import json
 from urllib.parse import urlparse
 from uuid import uuid4
 
+import aio_pika
 import httpx
 
 from tests.support.events import EventTap, publish_event
@@ -122,3 +124,42 @@ async def test_the_correlation_id_flows_from_the_http_request_into_the_event(sta
         [event] = await tap.wait_for(lambda e: e["correlation_id"] == "req-flow-42")
         assert event["producer"] == "demo"
         service.stop()
+
+
+async def test_an_unroutable_event_stays_in_the_outbox_until_a_queue_takes_it(stack):
+    """Nobody is bound to the event type: the broker returns the message (mandatory), the relay keeps the row and
+    retries with backoff, and the aggregate's later events wait behind it; once a queue is bound, all arrive in order."""
+    exchange = f"{stack.exchange}.unrouted"
+    aggregate = uuid4()
+    connection = await aio_pika.connect(stack.infra.amqp_url)
+    try:
+        async with Producer(stack, f"unrouted{uuid4().hex[:6]}", exchange=exchange) as producer:
+            await producer.commit_events(aggregate, 3)
+            producer.start_relay()
+            for _ in range(300):
+                first = await producer.pool.fetchrow("SELECT attempts, last_error FROM outbox ORDER BY id LIMIT 1")
+                if first["last_error"]:
+                    break
+                await asyncio.sleep(0.1)
+            assert first["last_error"] == "unroutable" and first["attempts"] >= 1
+            assert await producer.unpublished() == 3
+
+            channel = await connection.channel()
+            queue = await channel.declare_queue(exclusive=True)
+            await queue.bind(exchange, routing_key="posting.published")
+            received = []
+
+            async def collect(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+                received.append(json.loads(message.body))
+
+            await queue.consume(collect, no_ack=True)
+            for _ in range(600):
+                if len(received) == 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert [int(event["data"]["title"]) for event in received] == [1, 2, 3]
+            assert await producer.unpublished() == 0
+    finally:
+        channel = await connection.channel()
+        await channel.exchange_delete(exchange)
+        await connection.close()

@@ -21,10 +21,10 @@ MIGRATIONS = Path(__file__).parent / "demo_migrations"
 
 
 class Producer:
-    def __init__(self, stack, name: str, *, amqp_url: str | None = None) -> None:
+    def __init__(self, stack, name: str, *, amqp_url: str | None = None, exchange: str | None = None) -> None:
         self.settings = Settings(
             service_name=name, postgres_url=stack.infra.postgres_url, database_name=stack.database_name(name),
-            amqp_url=amqp_url or stack.infra.amqp_url, exchange_name=stack.exchange, queue_prefix=stack.queue_prefix,
+            amqp_url=amqp_url or stack.infra.amqp_url, exchange_name=exchange or stack.exchange, queue_prefix=stack.queue_prefix,
         )
         self.outbox = Outbox(name)
         self.pool: asyncpg.Pool | None = None
@@ -48,6 +48,7 @@ class Producer:
         """One more relay instance, with its own broker connection, as a second process of the service would have."""
         broker = create_broker(self.settings)
         self._brokers.append(broker)
+        # Declares the events exchange (no consumers of its own), as a service's start-up does.
         relay = OutboxRelay(
             self.pool, lambda envelope: publish_envelope(broker, self.settings, envelope),
             listen_dsn=self.settings.database_url, batch_size=batch_size, poll_seconds=0.5,
