@@ -13,8 +13,8 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import uuid4
@@ -56,6 +56,9 @@ class Runtime:
 
 
 BackgroundLoop = Callable[[Runtime], Awaitable[None]]
+# A service's own components that need the migrated database: set up after the shared start-up and before the first
+# request (so /readyz is never green before them), torn down before it.
+Startup = Callable[[FastAPI, Runtime], AbstractAsyncContextManager[None]]
 
 
 @dataclass
@@ -66,7 +69,22 @@ class ServiceDefinition:
     routers: list[APIRouter] = field(default_factory=list)
     consumers: list[Consumer] = field(default_factory=list)
     background: list[BackgroundLoop] = field(default_factory=list)
+    startup: Startup | None = None
     description: str = ""
+
+
+@asynccontextmanager
+async def running(*coroutines: Awaitable[None]) -> AsyncIterator[None]:
+    """Run the coroutines as tasks for the duration of the block; cancel and await them at its end."""
+    tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -85,7 +103,6 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
     async def lifespan(app: FastAPI):
         await _prepare_database(settings, definition.migrations)
         runtime.pool = await db.create_pool(settings.database_url)
-        tasks = [asyncio.create_task(_connect_broker(runtime, definition.consumers), name="broker")]
         relay = OutboxRelay(
             runtime.pool,
             lambda envelope: publish_envelope(broker, settings, envelope),
@@ -93,17 +110,14 @@ def create_app(definition: ServiceDefinition) -> FastAPI:
             poll_seconds=settings.outbox_poll_seconds,
             is_unroutable=lambda exc: isinstance(exc, aiormq.exceptions.PublishError),
         )
-        tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
-        tasks += [asyncio.create_task(loop(runtime), name=loop.__name__) for loop in definition.background]
-        log.info("service started", extra={"count": len(tasks)})
+        loops = [_connect_broker(runtime, definition.consumers), relay.run(),
+                 *(loop(runtime) for loop in definition.background)]
         try:
-            yield
+            startup = definition.startup(app, runtime) if definition.startup else nullcontext()
+            async with running(*loops), startup:
+                log.info("service started", extra={"count": len(loops)})
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with suppress(asyncio.CancelledError, Exception):
-                    await task
             with suppress(Exception):
                 await broker.stop()
             await runtime.pool.close()

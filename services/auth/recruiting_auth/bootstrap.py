@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
-from recruiting_shared.service import Runtime, ServiceDefinition, create_app, run
+from recruiting_shared.service import Runtime, ServiceDefinition, create_app, run, running
 
 from .adapters.crypto import Sealer, load_master_key
 from .adapters.hashing import Passwords
@@ -37,10 +36,10 @@ def build_app(settings: AuthSettings | None = None) -> FastAPI:
             migrations=MIGRATIONS,
             routers=[router],
             consumers=CONSUMERS,
+            startup=auth_components(settings),
             description="Owns companies, company users, roles, sessions, password reset and invitation tokens, signing keys.",
         )
     )
-    _run_auth_components(app, settings)
     return app
 
 
@@ -59,36 +58,28 @@ def build_components(settings: AuthSettings, runtime: Runtime) -> Auth:
                 limiter=RateLimiter(runtime.pool), request_sealer=Sealer(master_key, "reset-requests"))
 
 
-def _run_auth_components(app: FastAPI, settings: AuthSettings) -> None:
-    """Runs inside the shared start-up (after the database is migrated and the pool is open) and before the server
-    accepts connections, so /readyz is never green before the signing key and the bootstrap operator exist."""
-    shared_lifespan = app.router.lifespan_context
+def auth_components(settings: AuthSettings):
+    """The start-up of auth's own parts (ServiceDefinition.startup): it runs after the database is migrated and the
+    pool is open and before the server accepts connections, so /readyz is never green before the signing key and the
+    bootstrap operator exist."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        async with shared_lifespan(app) as state:
-            auth = build_components(settings, app.state.runtime)
-            await auth.passwords.start()
+    async def startup(app: FastAPI, runtime: Runtime):
+        auth = build_components(settings, runtime)
+        await auth.passwords.start()
+        try:
             async with auth.pool.acquire() as conn:
                 await auth.keyring.ensure_key(conn)
                 await auth.keyring.reload(conn)
             await accounts.bootstrap_operator(auth)
             app.state.auth = auth
             app.state.token_verifier = LocalTokenVerifier(auth.keyring)
-            tasks = [asyncio.create_task(auth.mail.run(auth.pool), name="mail-delivery"),
-                     asyncio.create_task(recovery.process_reset_requests(auth), name="reset-requests"),
-                     asyncio.create_task(keys.maintain_keys(auth), name="signing-keys")]
-            try:
-                yield state
-            finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with suppress(asyncio.CancelledError, Exception):
-                        await task
-                auth.passwords.close()
+            async with running(auth.mail.run(auth.pool), recovery.process_reset_requests(auth), keys.maintain_keys(auth)):
+                yield
+        finally:
+            auth.passwords.close()
 
-    app.router.lifespan_context = lifespan
+    return startup
 
 
 def main() -> None:
