@@ -180,7 +180,7 @@ async def test_two_decisions_at_once_one_wins_the_other_is_a_conflict(stack, ser
     conn = await database(process)
     try:
         rows = await conn.fetch("SELECT envelope FROM outbox WHERE event_type = 'application.status_changed' "
-                                "AND aggregate_key = $1", f"application:{application_id}")
+                                "AND aggregate_key = $1 ORDER BY id", f"application:{application_id}")
     finally:
         await conn.close()
     assert [json.loads(r["envelope"])["data"]["new_status"] for r in rows] == ["in_review", winner]
